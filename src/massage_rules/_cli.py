@@ -1,0 +1,163 @@
+"""The ``suggest`` command: a profile from flags or a file in, a recommendation out.
+
+Exit codes: 0 for any answer (a referral is an answer), 1 for broken knowledge,
+2 for bad usage or a bad profile. Results go to stdout, diagnostics to stderr,
+and no traceback ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+EXAMPLES = """\
+examples:
+  suggest --area lower_back --cause posture --severity 6 --phase chronic --goal pain_relief --goal mobility
+  suggest --area ankle_foot --cause sport --days-since-onset 3 --severity 5 \\
+          --goal swelling_reduction --health anticoagulants
+  suggest --area calf --severity moderate --phase subacute --goal pain_relief --health varicose_veins@calf
+  suggest --profile client.yaml          # the same fields in a YAML or JSON file
+  suggest --profile client.yaml --json   # the whole result as JSON
+
+exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, exposed for documentation and tests."""
+    parser = _Parser(
+        prog="suggest",
+        description="Suggest medical-massage techniques for a client, with reasons, cautions and a plan.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="read the profile from a YAML or JSON file; flags given as well override its fields",
+    )
+    parser.add_argument(
+        "--area",
+        action="append",
+        dest="areas",
+        metavar="AREA",
+        help="a problem area, e.g. lower_back (repeat for several)",
+    )
+    parser.add_argument("--cause", help="what caused it, e.g. posture, sport, fall")
+    parser.add_argument("--severity", help="pain 0-10, or mild / moderate / severe")
+    parser.add_argument("--phase", help="acute, subacute or chronic")
+    parser.add_argument(
+        "--days-since-onset", type=_days, metavar="DAYS", help="days since the problem began; the phase follows from it"
+    )
+    parser.add_argument(
+        "--goal", action="append", dest="goals", metavar="GOAL", help="a goal, e.g. pain_relief (repeat for several)"
+    )
+    parser.add_argument(
+        "--health",
+        action="append",
+        metavar="FINDING",
+        help="a screening finding, optionally tied to an area: varicose_veins@calf (repeat)",
+    )
+    parser.add_argument(
+        "--condition",
+        action="append",
+        dest="conditions",
+        metavar="ID_OR_ICD10",
+        help="a known diagnosis, by id or ICD-10-CM code (repeat)",
+    )
+    parser.add_argument(
+        "--knowledge",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="add a clinic's knowledge file on top of the bundled base (repeat)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    return parser
+
+
+def _days(value: str) -> int:
+    text = value.strip()
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of days")
+    return int(text)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("massage-rules")
+    except PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+def _profile_fields(args: argparse.Namespace) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name in ("areas", "cause", "severity", "phase", "days_since_onset", "goals", "health", "conditions"):
+        value = getattr(args, name)
+        if value is not None:
+            fields[name] = value
+    return fields
+
+
+def _fail(code: int, message: str) -> int:
+    print(f"suggest: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``suggest``; return the exit code."""
+    args = build_parser().parse_args(argv)
+    # Imported here so that --help and --version stay instant.
+    from . import _input
+    from ._engine import recommend
+    from ._knowledge import default_knowledge, load_knowledge
+    from ._render import render_text
+    from .errors import KnowledgeError, ProfileError
+
+    try:
+        knowledge = load_knowledge(args.knowledge) if args.knowledge else default_knowledge()
+    except KnowledgeError as exc:
+        return _fail(1, f"broken knowledge: {exc}")
+    try:
+        fields: dict[str, Any] = {}
+        if args.profile:
+            fields = dict(_input.load_profile(args.profile, knowledge).model_dump(exclude_defaults=True))
+        fields.update(_profile_fields(args))
+        if not fields:
+            return _fail(
+                2,
+                "no profile given: use --area, --severity, --phase, --goal ... or --profile FILE (see suggest --help)",
+            )
+        profile = _input.parse_profile(fields, knowledge)
+        result = recommend(profile, knowledge)
+    except ProfileError as exc:
+        return _fail(2, f"bad profile: {exc}")
+    text = result.model_dump_json(indent=2) + "\n" if args.json else render_text(result)
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `suggest ... | head -1`: the reader left; that is not an error
+        _silence_stdout()
+    return 0
+
+
+def _silence_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def run() -> NoReturn:  # pragma: no cover - the console-script entry point
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""Pydantic models of the knowledge files: their shape only, unknown keys refused.
+
+Every knowledge file (the bundled ones and a clinic's) has the same shape; each
+section is optional, and the loader merges the sections of all files before it
+cross-checks references. Meaning (which ids exist, what refers to what) is
+checked later, in ``_knowledge``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]*$", max_length=128)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Icd10 = Annotated[str, StringConstraints(pattern=r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")]
+Cpt = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
+Pressure = Annotated[int, Field(ge=0, le=5)]
+Nrs = Annotated[int, Field(ge=0, le=10)]
+Evidence = Literal["high", "moderate", "low", "very_low", "expert_opinion"]
+Scope = Literal["everywhere", "problem_areas", "finding_areas"]
+PhaseFit = Literal["suited", "away_only", "unsuited"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+class Source(_Strict):
+    """A published source that rules cite."""
+
+    id: Id
+    citation: Text
+    url: str | None = None
+    evidence: Evidence
+    year: int | None = Field(default=None, ge=1800, le=2100)
+    takes: Text | None = None  # what the rule base takes from it, for the sources page
+
+
+class Named(_Strict):
+    """A vocabulary entry: an id and a display name."""
+
+    id: Id
+    name: Text
+    description: Text | None = None
+
+
+class Area(Named):
+    """A body area; ``distal`` lists the areas further along the same limb."""
+
+    distal: list[Id] = []
+    whole_body: bool = False  # a whole-body session covers every other area
+
+
+class Phase(Named):
+    """A phase of healing; ``days_max`` bounds it when derived from days since onset."""
+
+    days_max: int | None = Field(default=None, ge=0)
+
+
+class SeverityBand(Named):
+    """A word (mild, moderate, severe) for a stretch of the 0-10 pain scale."""
+
+    min: Nrs
+    max: Nrs
+    nrs: Nrs  # the value the word stands for when a profile gives the word
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SeverityBand:
+        if not self.min <= self.nrs <= self.max:
+            raise ValueError("needs min <= nrs <= max")
+        return self
+
+
+class Vocabulary(_Strict):
+    """The values a client profile may hold."""
+
+    areas: list[Area] = []
+    causes: list[Named] = []
+    goals: list[Named] = []
+    phases: list[Phase] = []
+    severity_bands: list[SeverityBand] = []
+
+
+class Finding(Named):
+    """A health screening finding; ``local`` ones are tied to a body area."""
+
+    question: Text | None = None
+    local: bool = False
+
+
+class Range(_Strict):
+    """An inclusive integer range; either end may be open."""
+
+    min: int | None = None
+    max: int | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max")
+        return self
+
+
+class When(_Strict):
+    """Conditions over a profile. Every key given must hold; a list holds when any item does."""
+
+    areas: list[Id] | None = None
+    causes: list[Id] | None = None
+    phases: list[Id] | None = None
+    goals: list[Id] | None = None
+    severity: Range | None = None
+    days_since_onset: Range | None = None
+    health_all: list[Id] | None = None
+    health_any: list[Id] | None = None
+    conditions: list[Id] | None = None
+
+
+class Dose(_Strict):
+    """A course of sessions, from a trial where one exists."""
+
+    sessions_min: int = Field(ge=1, le=100)
+    sessions_max: int = Field(ge=1, le=100)
+    sessions_per_week: float = Field(gt=0, le=7)
+    session_minutes: int = Field(ge=5, le=180)
+    check_in_after_sessions: int = Field(ge=1, le=100)
+    text: Text | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Dose:
+        if self.sessions_min > self.sessions_max:
+            raise ValueError("sessions_min is greater than sessions_max")
+        return self
+
+
+class Forbid(_Strict):
+    """Rule a technique out: everywhere, on the problem areas, or on the findings' areas."""
+
+    techniques: list[Id] | Literal["all"]
+    where: Scope = "everywhere"
+    distal: bool = False
+    come_back: Text | None = None  # shown when this rules out every problem area
+
+
+class PressureCap(_Strict):
+    """Cap pressure on the 0-5 Walton scale."""
+
+    max: Pressure
+    where: Scope = "everywhere"
+    distal: bool = False
+
+
+class Refer(_Strict):
+    """Send the client to a physician before (or alongside) massage."""
+
+    urgency: Literal["urgent", "routine"]
+    massage_meanwhile: bool = False
+
+
+class NoMassage(_Strict):
+    """No massage at all for now."""
+
+    come_back: Text
+
+
+class SessionsAdjust(_Strict):
+    """Move the session estimate; both ends move, the minimum never past the maximum."""
+
+    add_min: int = Field(ge=-20, le=20)
+    add_max: int = Field(ge=-20, le=20)
+
+
+class Rule(_Strict):
+    """One declarative rule: conditions, effects, and the sources it rests on."""
+
+    id: RuleId
+    text: Text
+    when: When = When()
+    score: dict[Id, float] | None = None
+    forbid: Forbid | None = None
+    cap_pressure: PressureCap | None = None
+    allow_only: list[Id] | None = None
+    refer: Refer | None = None
+    no_massage: NoMassage | None = None
+    note: Text | None = None
+    dose: Dose | None = None
+    sessions: SessionsAdjust | None = None
+    sources: list[Id] = Field(min_length=1)
+
+    @field_validator("score")
+    @classmethod
+    def _finite_scores(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value is not None:
+            for points in value.values():
+                _finite(points)
+                if points == 0:
+                    raise ValueError("a score of 0 changes nothing; remove it")
+        return value
+
+    @model_validator(mode="after")
+    def _has_effect(self) -> Rule:
+        effects = (
+            self.score,
+            self.forbid,
+            self.cap_pressure,
+            self.allow_only,
+            self.refer,
+            self.no_massage,
+            self.note,
+            self.dose,
+            self.sessions,
+        )
+        if all(e is None for e in effects):
+            raise ValueError("a rule needs at least one effect")
+        return self
+
+
+class Technique(Named):
+    """A massage technique: what it is, how hard, what for, when."""
+
+    pressure: Range
+    goals: dict[Id, float] = Field(min_length=1)
+    phases: dict[Id, PhaseFit] = Field(min_length=1)
+    areas: list[Id] | None = None  # where it can be applied; None means every area
+    cpt: Cpt
+    evidence: Evidence
+    sources: list[Id] = Field(min_length=1)
+
+    @field_validator("goals")
+    @classmethod
+    def _finite_goals(cls, value: dict[str, float]) -> dict[str, float]:
+        for weight in value.values():
+            _finite(weight)
+        return value
+
+    @field_validator("pressure")
+    @classmethod
+    def _walton(cls, value: Range) -> Range:
+        if value.min is None or value.max is None:
+            raise ValueError("needs both min and max")
+        if not (0 <= value.min <= 5 and 0 <= value.max <= 5):
+            raise ValueError("pressure is on the 0-5 Walton scale")
+        return value
+
+
+class Condition(Named):
+    """A complaint or diagnosis: how it matches a profile, what it favours, its dose."""
+
+    icd10: list[Icd10] = []
+    match: When | None = None  # how it matches a profile that names no diagnosis
+    favour: dict[Id, float] = {}
+    forbid: list[Id] = []
+    dose: Dose | None = None
+    note: Text | None = None
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+    @field_validator("favour")
+    @classmethod
+    def _finite_favour(cls, value: dict[str, float]) -> dict[str, float]:
+        for weight in value.values():
+            _finite(weight)
+        return value
+
+
+class PhaseDefault(Dose):
+    """The dose used when no matched complaint sets one."""
+
+    phase: Id
+    sources: list[Id] = Field(min_length=1)
+
+
+class PlanSettings(_Strict):
+    """Plan defaults and thresholds."""
+
+    defaults: list[PhaseDefault] = []
+
+
+class Pack(_Strict):
+    """Who wrote a knowledge file, and which version it is."""
+
+    id: Id
+    version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    title: Text | None = None
+
+
+class KnowledgeFile(_Strict):
+    """One knowledge file; all sections optional, merged across files."""
+
+    format: Literal[1] = 1
+    pack: Pack | None = None
+    sources: list[Source] = []
+    vocabulary: Vocabulary = Vocabulary()
+    findings: list[Finding] = []
+    techniques: list[Technique] = []
+    conditions: list[Condition] = []
+    rules: list[Rule] = []
+    plan: PlanSettings = PlanSettings()

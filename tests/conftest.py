@@ -1,0 +1,32 @@
+"""Shared fixtures and the hypothesis profiles.
+
+CI (``CI=true``) runs the derandomized "ci" profile, so a red run reproduces;
+``HYPOTHESIS_PROFILE=long`` runs many more examples for a soak.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import massage_rules as mr
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("long", max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+@pytest.fixture(scope="session")
+def kb() -> mr.KnowledgeBase:
+    """The bundled knowledge base, loaded once."""
+    return mr.load_knowledge()

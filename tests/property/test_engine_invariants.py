@@ -1,0 +1,118 @@
+"""Engine invariants over random profiles drawn from the bundled vocabulary."""
+
+from __future__ import annotations
+
+import math
+import random
+
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.strategies import profile_fields, profiles
+
+import massage_rules as mr
+
+KB = mr.load_knowledge()
+
+
+def _forbidden_everywhere(result: mr.Recommendation) -> set[str]:
+    return {a.technique for a in result.avoided if a.area is None}
+
+
+@given(profiles(KB))
+def test_forbidden_technique_never_offered(profile: mr.ClientProfile) -> None:
+    """A technique ruled out everywhere, or on an area, is never offered there, whatever its score."""
+    result = mr.recommend(profile, KB)
+    everywhere = _forbidden_everywhere(result)
+    for technique in result.techniques:
+        assert technique.id not in everywhere
+        for area in technique.areas:
+            assert not any(a.technique == technique.id and a.area == area for a in result.avoided)
+
+
+@given(profiles(KB))
+def test_blocking_answers_have_no_techniques_and_no_plan(profile: mr.ClientProfile) -> None:
+    """A referral without care meanwhile, or a "no massage now", gives no techniques and no plan."""
+    result = mr.recommend(profile, KB)
+    if result.no_massage is not None or (result.referral is not None and not result.referral.massage_meanwhile):
+        assert result.techniques == ()
+        assert result.plan is None
+        assert result.outcome in {"refer", "no_massage"}
+
+
+@given(profiles(KB))
+def test_every_profile_gets_an_answer(profile: mr.ClientProfile) -> None:
+    """Any profile the vocabulary allows gives techniques, a referral, or a "no massage" answer."""
+    result = mr.recommend(profile, KB)
+    assert result.techniques or result.referral is not None or result.no_massage is not None
+
+
+@given(profiles(KB))
+def test_score_is_the_sum_of_reasons(profile: mr.ClientProfile) -> None:
+    """Every ranked technique has a reason, and its score is the sum of its reasons' points."""
+    result = mr.recommend(profile, KB)
+    for technique in result.techniques:
+        assert technique.reasons
+        assert math.isclose(technique.score, math.fsum(r.points for r in technique.reasons), abs_tol=1e-6)
+        assert technique.score > 0
+
+
+@given(profiles(KB))
+def test_ranking_is_by_score_then_id(profile: mr.ClientProfile) -> None:
+    """Ranks run 1..n, ordered by falling score with ties broken by id."""
+    result = mr.recommend(profile, KB)
+    keys = [(-t.score, t.id) for t in result.techniques]
+    assert keys == sorted(keys)
+    assert [t.rank for t in result.techniques] == list(range(1, len(result.techniques) + 1))
+
+
+@given(profile_fields(KB), st.randoms(use_true_random=False))
+def test_input_order_does_not_matter(fields: dict[str, object], rnd: random.Random) -> None:
+    """Shuffling areas, goals, health or conditions gives the same result, byte for byte."""
+    shuffled = dict(fields)
+    for key in ("areas", "goals", "health", "conditions"):
+        items = list(fields[key])  # type: ignore[call-overload]
+        rnd.shuffle(items)
+        shuffled[key] = items
+    first = mr.recommend(mr.ClientProfile(**fields), KB).model_dump_json()  # type: ignore[arg-type]
+    again = mr.recommend(mr.ClientProfile(**fields), KB).model_dump_json()  # type: ignore[arg-type]
+    other = mr.recommend(mr.ClientProfile(**shuffled), KB).model_dump_json()  # type: ignore[arg-type]
+    assert first == again == other
+
+
+@given(profile_fields(KB), st.integers(0, 10), st.integers(0, 10))
+def test_more_severity_never_fewer_sessions(fields: dict[str, object], low: int, high: int) -> None:
+    """With everything else equal, a higher pain score never gives fewer sessions."""
+    low, high = sorted((low, high))
+    milder = mr.recommend(mr.ClientProfile(**{**fields, "severity": low}), KB)  # type: ignore[arg-type]
+    worse = mr.recommend(mr.ClientProfile(**{**fields, "severity": high}), KB)  # type: ignore[arg-type]
+    if milder.plan is not None and worse.plan is not None:
+        assert worse.plan.sessions_min >= milder.plan.sessions_min
+        assert worse.plan.sessions_max >= milder.plan.sessions_max
+
+
+@given(profiles(KB))
+def test_offered_pressure_respects_every_cap(profile: mr.ClientProfile) -> None:
+    """No offered technique's pressure range exceeds a cap that applies where it is used."""
+    result = mr.recommend(profile, KB)
+    whole_body = KB.whole_body_areas
+    for technique in result.techniques:
+        assert technique.pressure_min <= technique.pressure_max
+        for limit in result.pressure_limits:
+            applies = (
+                limit.area is None
+                or limit.area in technique.areas
+                or (bool(whole_body & set(technique.areas)) and limit.area not in technique.skip_areas)
+            )
+            if applies:
+                assert technique.pressure_max <= limit.max_pressure
+
+
+@given(profiles(KB))
+def test_plan_is_consistent(profile: mr.ClientProfile) -> None:
+    """A plan's range is ordered, its check-in falls inside it, and its derivation ends at its numbers."""
+    plan = mr.recommend(profile, KB).plan
+    if plan is not None:
+        assert 1 <= plan.sessions_min <= plan.sessions_max
+        assert 1 <= plan.check_in_after_sessions <= plan.sessions_max
+        last = plan.derivation[-1]
+        assert (last.sessions_min, last.sessions_max) == (plan.sessions_min, plan.sessions_max)
