@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._engine import recommend
+from ._engine import recommend, recommend_many
 from ._knowledge import KnowledgeBase, load_knowledge
 from .errors import KnowledgeError, MassageRulesError, Problem, ProfileError
 from .models import (
@@ -64,4 +64,5 @@ __all__ = [
     "__version__",
     "load_knowledge",
     "recommend",
+    "recommend_many",
 ]
