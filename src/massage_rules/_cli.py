@@ -20,6 +20,7 @@ examples:
   suggest --area calf --severity moderate --phase subacute --goal pain_relief --health varicose_veins@calf
   suggest --profile client.yaml          # the same fields in a YAML or JSON file
   suggest --profile client.yaml --json   # the whole result as JSON
+  suggest --batch clients.csv > answers.jsonl   # many profiles: CSV or .jsonl in, JSON lines out
 
 exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile
 """
@@ -80,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="add a clinic's knowledge file on top of the bundled base (repeat)",
     )
     parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    parser.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="answer every profile in a .csv or .jsonl file (- for JSON lines on stdin), one JSON line each",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     return parser
 
@@ -128,6 +134,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         knowledge = load_knowledge(args.knowledge) if args.knowledge else default_knowledge()
     except KnowledgeError as exc:
         return _fail(1, f"broken knowledge: {exc}")
+    if args.batch is not None:
+        if args.profile or _profile_fields(args):
+            return _fail(2, "--batch reads every profile from its file; drop --profile and the profile flags")
+        from ._batch import run_batch
+
+        try:
+            return run_batch(args.batch, knowledge, sys.stdout)
+        except BrokenPipeError:
+            _silence_stdout()
+            return 0
     try:
         fields: dict[str, Any] = {}
         if args.profile:
