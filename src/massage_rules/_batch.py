@@ -96,7 +96,10 @@ def _jsonl_rows(lines: _Counted) -> Iterator[tuple[int, dict[str, Any] | Profile
             yield row, ProfileError("profile", None, f"is not valid JSON: {exc.msg}")
             continue
         if not isinstance(data, dict):
-            yield row, ProfileError("profile", None, f"must be a JSON object of profile fields, not {type(data).__name__}")
+            yield (
+                row,
+                ProfileError("profile", None, f"must be a JSON object of profile fields, not {type(data).__name__}"),
+            )
             continue
         yield row, data
 
@@ -165,7 +168,9 @@ def run_batch(path: str, knowledge: KnowledgeBase, out: IO[str]) -> int:
             except ProfileError as exc:
                 bad += 1
                 print(f"suggest: row {row}: {exc}", file=sys.stderr)
-                text = json.dumps({"row": row, "error": {"field": exc.field, "message": str(exc)}}, separators=(",", ":"))
+                text = json.dumps(
+                    {"row": row, "error": {"field": exc.field, "message": str(exc)}}, separators=(",", ":")
+                )
             write(text + "\n")
             done += 1
             if done % 256 == 0:
