@@ -17,6 +17,7 @@ import math
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -206,17 +207,26 @@ def startup(runs: int) -> dict[str, Any]:
         ],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):  # interleaved, so a burst of load hits every command alike
         for name, cmd in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             done = subprocess.run(cmd, capture_output=True, check=False)
             times[name].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
             if done.returncode != 0:
                 raise SystemExit(f"{name} failed: {done.stderr.decode()[-500:]}")
-    out: dict[str, Any] = {name: round(statistics.median(t) * 1e3, 1) for name, t in times.items()}
-    out["suggest_over_floor"] = round(out["suggest_one_profile"] / out["floor"], 2)
-    out["runs"] = runs
-    return {f"{k}_ms" if not k.endswith(("floor", "runs")) else k: v for k, v in out.items()}
+    out: dict[str, Any] = {"runs": runs}
+    for name in commands:
+        out[f"{name}_wall_ms"] = round(statistics.median(times[name]) * 1e3, 1)
+        out[f"{name}_cpu_ms"] = round(statistics.median(cpu[name]) * 1e3, 1)
+    for kind in ("wall", "cpu"):
+        floor = out[f"floor_{kind}_ms"]
+        out[f"suggest_over_floor_{kind}"] = round(out[f"suggest_one_profile_{kind}_ms"] / floor, 2)
+        out[f"suggest_json_over_floor_{kind}"] = round(out[f"suggest_one_profile_json_{kind}_ms"] / floor, 2)
+    return out
 
 
 def main() -> None:

@@ -152,8 +152,17 @@ def flat_rules(doc: dict[str, Any]) -> list[FlatRule]:
         for goal, weight in sorted(tech["goals"].items()):
             out.append(
                 FlatRule(
-                    f"{tech['id']}.goal.{goal}", None, None, None, frozenset([goal]), None, None, None, tech["id"],
-                    float(weight), False,
+                    f"{tech['id']}.goal.{goal}",
+                    None,
+                    None,
+                    None,
+                    frozenset([goal]),
+                    None,
+                    None,
+                    None,
+                    tech["id"],
+                    float(weight),
+                    False,
                 )
             )
     for rule in doc["rules"]:
@@ -166,8 +175,17 @@ def flat_rules(doc: dict[str, Any]) -> list[FlatRule]:
             forbid = False
         out.append(
             FlatRule(
-                rule["id"], opt(when, "areas"), opt(when, "causes"), opt(when, "phases"), opt(when, "goals"), sev,
-                opt(when, "health_all"), opt(when, "health_any"), tech, float(points), forbid,
+                rule["id"],
+                opt(when, "areas"),
+                opt(when, "causes"),
+                opt(when, "phases"),
+                opt(when, "goals"),
+                sev,
+                opt(when, "health_all"),
+                opt(when, "health_any"),
+                tech,
+                float(points),
+                forbid,
             )
         )
     return out

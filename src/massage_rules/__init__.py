@@ -12,7 +12,7 @@ package holds only the engine that reads them.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from ._engine import recommend, recommend_many
 from ._knowledge import KnowledgeBase, load_knowledge
@@ -35,10 +35,18 @@ from .models import (
     SourceRef,
 )
 
-try:
-    __version__ = version("massage-rules")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> Any:
+    """``__version__``, read from the installed metadata only when asked: importlib.metadata is slow to import."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("massage-rules")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
+            return "0.0.0"
+    raise AttributeError(f"module 'massage_rules' has no attribute {name!r}")
+
 
 __all__ = [
     "Avoidance",

@@ -86,8 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="answer every profile in a .csv or .jsonl file (- for JSON lines on stdin), one JSON line each",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """Print the version; reads package metadata only when asked, since importing that costs start-up time."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        parser.exit(0, f"{parser.prog} {_version()}\n")
 
 
 def _days(value: str) -> int:
