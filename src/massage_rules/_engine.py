@@ -229,14 +229,15 @@ class _Screen:
         return frozenset(areas)
 
 
-def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[Avoidance, ...]:
+def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoidance, ...], frozenset[str]]:
+    """What the fired restrictions rule out, and the sources they cite; memoised by the restrictions."""
     key = (
         tuple((rule.id, scope) for rule, scope in screen.forbids),
         tuple(rule.id for rule in screen.allow),
         tuple((rule.id, scope) for rule, scope in screen.caps),
     )
     memo = knowledge._tables.avoided
-    known: tuple[Avoidance, ...] | None = memo.get(key)
+    known: tuple[tuple[Avoidance, ...], frozenset[str]] | None = memo.get(key)
     if known is not None:
         return known
     found: dict[tuple[str, str, str], Avoidance] = {}
@@ -264,7 +265,8 @@ def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[Avoidance, .
             if technique.pressure.min > rule.cap.max:
                 for area in sorted(scope) if scope is not None else (None,):
                     add(tech_id, area, rule, "pressure_cap")
-    return memo.put(key, tuple(found[k] for k in sorted(found)))  # type: ignore[no-any-return]
+    avoided = tuple(found[k] for k in sorted(found))
+    return memo.put(key, (avoided, frozenset(_cited([a.sources for a in avoided]))))  # type: ignore[no-any-return]
 
 
 def _limits(screen: _Screen, knowledge: KnowledgeBase) -> list[PressureLimit]:
@@ -473,9 +475,10 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     plan = None
     cited: set[str] = set()
     if not blocked:
-        avoided = _avoidances(screen, kb)
+        avoided, avoided_sources = _avoidances(screen, kb)
         limits = _limits(screen, kb)
         techniques, cited = _rank(fired, screen, r, kb)
+        cited |= avoided_sources
         if techniques:
             plan = build_plan(fired, r, kb)
         elif referral is None:
@@ -489,14 +492,11 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     else:
         outcome = "treat" if techniques else "nothing_suitable"
 
-    cited |= _cited(
-        (a.sources for a in avoided),
-        (x.sources for x in referrals),
-        (n.sources for n in notes),
-        (p.sources for p in limits),
-        (step.sources for step in (plan.derivation if plan else ())),
-        ([no_massage.sources] if no_massage else []),
-    )
+    for group in (referrals, notes, limits, plan.derivation if plan else ()):
+        for part in group:
+            cited.update(part.sources)
+    if no_massage is not None:
+        cited.update(no_massage.sources)
     source_refs = tables.source_refs
     return trusted(
         Recommendation,
