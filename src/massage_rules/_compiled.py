@@ -15,7 +15,7 @@ tables. All of them are immutable, so sharing them between answers is safe.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
@@ -24,9 +24,10 @@ from .models import KnowledgeStamp, MatchedCondition, PackStamp, SourceRef
 
 if TYPE_CHECKING:
     from . import _schema as s
+    from ._engine import Resolved
     from ._knowledge import CompiledRule
 
-__all__ = ["DIMENSIONS", "Memo", "RuleIndex", "Tables", "rule_keys", "trusted"]
+__all__ = ["DIMENSIONS", "Memo", "RuleIndex", "Tables", "residual_check", "rule_keys", "trusted"]
 
 # The order of a profile's values handed to RuleIndex.lookup, and of the values in a key.
 DIMENSIONS = ("areas", "causes", "phases", "goals", "health", "conditions", "diagnosis")
@@ -79,6 +80,14 @@ def rule_keys(rule: CompiledRule) -> list[Key]:
         keys.append((1 << _DIAGNOSIS, (rule.diagnosis,)))
         if not rule.has_match:
             return keys
+    chosen = _chosen(rule)
+    mask = sum(1 << dim for dim, _ in chosen)
+    keys.extend((mask, combo) for combo in itertools.product(*(sorted(values) for _, values in chosen)))
+    return keys
+
+
+def _chosen(rule: CompiledRule) -> list[tuple[int, frozenset[str]]]:
+    """The dimensions a rule is filed by, in dimension order, keeping the number of keys under the cap."""
     chosen: list[tuple[int, frozenset[str]]] = []
     product = 1
     # Complaints first (the second pass is looked up by them), then the narrowest dimensions.
@@ -88,9 +97,59 @@ def rule_keys(rule: CompiledRule) -> list[Key]:
         chosen.append((dim, values))
         product *= len(values)
     chosen.sort(key=lambda d: d[0])
-    mask = sum(1 << dim for dim, _ in chosen)
-    keys.extend((mask, combo) for combo in itertools.product(*(sorted(values) for _, values in chosen)))
-    return keys
+    return chosen
+
+
+Check = Callable[["Resolved", frozenset[str]], bool]
+
+
+def residual_check(rule: CompiledRule) -> Check | None:
+    """What is left to test once the index has found ``rule`` for a profile; None when nothing is.
+
+    A lookup hit means the profile has one of the rule's values on every dimension
+    the rule is filed by, so only the other conditions (ranges, the rest of
+    ``health_all``, dimensions left out by the cap) remain. A rule that a named
+    diagnosis also fires is tested in full, by ``holds``.
+    """
+    from ._engine import holds
+
+    if rule.diagnosis is not None:
+        return lambda r, matched: holds(rule, r, matched)
+    filed = {dim for dim, _ in _chosen(rule)}
+    checks: list[Check] = []
+    if rule.areas is not None and 0 not in filed:
+        areas = rule.areas
+        checks.append(lambda r, m: not areas.isdisjoint(r.areas))
+    if rule.causes is not None and 1 not in filed:
+        causes = rule.causes
+        checks.append(lambda r, m: r.cause in causes)
+    if rule.phases is not None and 2 not in filed:
+        phases = rule.phases
+        checks.append(lambda r, m: r.phase in phases)
+    if rule.goals is not None and 3 not in filed:
+        goals = rule.goals
+        checks.append(lambda r, m: not goals.isdisjoint(r.goals))
+    if rule.severity is not None:
+        low, high = rule.severity
+        checks.append(lambda r, m: low <= r.severity <= high)
+    if rule.days is not None:
+        first, last = rule.days
+        checks.append(lambda r, m: r.days is not None and first <= r.days <= last)
+    if rule.health_all is not None and (4 not in filed or len(rule.health_all) > 1):
+        every = rule.health_all
+        checks.append(lambda r, m: every <= r.health)
+    if rule.health_any is not None and (4 not in filed or rule.health_all is not None):
+        some = rule.health_any
+        checks.append(lambda r, m: not some.isdisjoint(r.health))
+    if rule.conditions is not None and _CONDITIONS not in filed:
+        conditions = rule.conditions
+        checks.append(lambda r, m: not conditions.isdisjoint(m))
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+    every_check = tuple(checks)
+    return lambda r, m: all(check(r, m) for check in every_check)
 
 
 class RuleIndex:
@@ -153,14 +212,15 @@ class Tables:
 
     __slots__ = (
         "avoided",
+        "checks",
         "first",
         "limits",
         "matched_conditions",
-        "ranked",
         "scored",
         "second",
         "source_refs",
         "stamp",
+        "techniques",
     )
 
     def __init__(
@@ -169,6 +229,7 @@ class Tables:
         *,
         sources: dict[str, s.Source],
         conditions: dict[str, s.Condition],
+        techniques: dict[str, s.Technique],
         version: str,
         content_hash: str,
         packs: tuple[tuple[str, str], ...],
@@ -176,6 +237,7 @@ class Tables:
         # Rules that name complaints can only fire once the complaints are known: a second pass.
         self.first = RuleIndex((i, rule) for i, rule in enumerate(rules) if rule.conditions is None)
         self.second = RuleIndex((i, rule) for i, rule in enumerate(rules) if rule.conditions is not None)
+        self.checks = tuple(residual_check(rule) for rule in rules)  # by rule position
         self.source_refs = {
             sid: SourceRef(id=sid, citation=src.citation, url=src.url, evidence=src.evidence)
             for sid, src in sources.items()
@@ -188,7 +250,18 @@ class Tables:
             for cid, cond in conditions.items()
             for by in ("diagnosis", "profile")
         }
+        # What a ranked technique shows that does not depend on the profile, read once.
+        self.techniques: dict[str, tuple[str, int, int, frozenset[str] | None, str, str]] = {
+            tid: (
+                t.name,
+                t.pressure.min if t.pressure.min is not None else 0,
+                t.pressure.max if t.pressure.max is not None else 5,
+                None if t.areas is None else frozenset(t.areas),
+                t.cpt,
+                t.evidence,
+            )
+            for tid, t in techniques.items()
+        }
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
-        self.scored = Memo()  # (technique, reasons' rules) -> (score, reasons in display order)
-        self.ranked = Memo()  # everything a ranked technique shows -> the ranked technique
+        self.scored = Memo()  # (technique, *its reasons' rules) -> (score, rounded, reasons shown, sources)

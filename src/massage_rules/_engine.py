@@ -175,12 +175,13 @@ def fire(r: Resolved, knowledge: KnowledgeBase) -> tuple[list[CompiledRule], fro
         (),
         r.diagnoses,
     ]
+    checks = tables.checks
     none: frozenset[str] = frozenset()
-    first = [i for i in sorted(tables.first.lookup(values)) if holds(rules[i], r, none)]
+    first = [i for i in sorted(tables.first.lookup(values)) if (c := checks[i]) is None or c(r, none)]
     matched = frozenset(rules[i].id for i in first if rules[i].kind == "condition")
     if matched:
         values[5] = matched
-        second = [i for i in tables.second.lookup(values) if holds(rules[i], r, matched)]
+        second = [i for i in tables.second.lookup(values) if (c := checks[i]) is None or c(r, matched)]
         if second:
             first = sorted(first + second)
     return [rules[i] for i in first], matched
@@ -304,16 +305,15 @@ def _rank(
             else:
                 found.append(reason)
     tables = knowledge._tables
+    static = tables.techniques
+    scored_memo = tables.scored
     restricted = bool(screen.forbids or screen.caps or screen.allow)
     whole_body = knowledge.whole_body_areas & r.areas
-    offered: list[tuple[float, str, frozenset[str], frozenset[str], int, tuple[str, ...], tuple[Reason, ...]]] = []
+    offered = []
     none: frozenset[str] = frozenset()
     for tech_id, reasons in reasons_for.items():
-        technique = knowledge.techniques[tech_id]
-        assert technique.pressure.min is not None
-        assert technique.pressure.max is not None
-        lowest, highest = technique.pressure.min, technique.pressure.max
-        areas = r.areas if technique.areas is None else r.areas.intersection(technique.areas)
+        _name, lowest, highest, where, _cpt, _evidence = static[tech_id]
+        areas = r.areas if where is None else r.areas.intersection(where)
         skip = none
         if restricted:
             place = _restrict(tech_id, lowest, highest, areas, whole_body, screen)
@@ -322,43 +322,40 @@ def _rank(
             areas, skip, highest = place
         elif not areas:
             continue
-        rule_ids = tuple(reason.rule for reason in reasons)
-        scored: tuple[float, float, tuple[Reason, ...]] | None = tables.scored.get((tech_id, rule_ids))
+        key = (tech_id, *[reason.rule for reason in reasons])
+        scored: tuple[float, float, tuple[Reason, ...], frozenset[str]] | None = scored_memo.get(key)
         if scored is None:
             score = math.fsum(reason.points for reason in reasons)
             ordered = tuple(sorted(reasons, key=lambda x: (-x.points, x.rule)))
-            scored = tables.scored.put((tech_id, rule_ids), (score, round(score, 6), ordered))
+            cited_here = frozenset(_cited([x.sources for x in ordered]))
+            scored = scored_memo.put(key, (score, round(score, 6), ordered, cited_here))
         assert scored is not None
         if scored[0] <= 0:
             continue
-        offered.append((-scored[1], tech_id, areas, skip, highest, rule_ids, scored[2]))
+        offered.append((-scored[1], tech_id, areas, skip, highest, scored))
     offered.sort(key=lambda t: (t[0], t[1]))
     ranked: list[RankedTechnique] = []
     cited: set[str] = set()
-    for rank, (negative, tech_id, areas, skip, highest, rule_ids, ordered) in enumerate(offered, start=1):
-        key = (tech_id, rank, negative, areas, skip, highest, rule_ids)
-        known: tuple[RankedTechnique, frozenset[str]] | None = tables.ranked.get(key)
-        if known is None:
-            technique = knowledge.techniques[tech_id]
-            assert technique.pressure.min is not None
-            item = trusted(
+    all_areas = tuple(sorted(r.areas))
+    for rank, (negative, tech_id, areas, skip, highest, scored) in enumerate(offered, start=1):
+        name, lowest, _highest, _where, cpt, evidence = static[tech_id]
+        ranked.append(
+            trusted(
                 RankedTechnique,
                 id=tech_id,
-                name=technique.name,
+                name=name,
                 rank=rank,
                 score=-negative,
-                areas=tuple(sorted(areas)),
-                skip_areas=tuple(sorted(skip)),
-                pressure_min=technique.pressure.min,
+                areas=all_areas if areas is r.areas else tuple(sorted(areas)),
+                skip_areas=tuple(sorted(skip)) if skip else (),
+                pressure_min=lowest,
                 pressure_max=highest,
-                cpt=technique.cpt,
-                evidence=technique.evidence,
-                reasons=ordered,
+                cpt=cpt,
+                evidence=evidence,
+                reasons=scored[2],
             )
-            known = tables.ranked.put(key, (item, frozenset(_cited([x.sources for x in ordered]))))
-        assert known is not None
-        ranked.append(known[0])
-        cited |= known[1]
+        )
+        cited |= scored[3]
     return ranked, cited
 
 

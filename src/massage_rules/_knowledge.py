@@ -529,6 +529,7 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
             compiled,
             sources={k: v.value for k, v in sources.items()},
             conditions={k: v.value for k, v in conditions.items()},
+            techniques={k: v.value for k, v in techniques.items()},
             version=version,
             content_hash=content_hash,
             packs=packs,
