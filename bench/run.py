@@ -110,8 +110,10 @@ def bench_bundled(n: int, repeats: int) -> dict[str, Any]:
         repeats,
     )
     fired = statistics.mean(len(fire(resolve_profile(p, kb), kb)[0]) for p in profiles)
+    load_s = median_time(mr.load_knowledge, repeats)
     return {
         "knowledge": repr(kb),
+        "load_knowledge_ms": round(load_s * 1e3, 1),
         "profiles": n,
         "mean_fired_rules": round(fired, 1),
         "recommend_us_per_profile_wall": round(timed["recommend"][0] / n * 1e6, 1),

@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 __all__ = ["DIMENSIONS", "Memo", "RuleIndex", "Tables", "residual_check", "rule_keys", "trusted"]
 
 # The order of a profile's values handed to RuleIndex.lookup, and of the values in a key.
-DIMENSIONS = ("areas", "causes", "phases", "goals", "health", "conditions", "diagnosis")
+DIMENSIONS = ("areas", "causes", "phases", "goals", "health", "conditions", "diagnosis", "severity")
 _CONDITIONS = DIMENSIONS.index("conditions")
 _DIAGNOSIS = DIMENSIONS.index("diagnosis")
+_SEVERITY = DIMENSIONS.index("severity")
+_PAIN_SCALE = range(11)  # the 0-10 values ClientProfile.severity accepts: a range becomes a set of them
 # A rule listing many values on many dimensions would be filed under their whole
 # product; past this many keys the widest dimensions are left to ``holds`` instead.
 MAX_KEYS_PER_RULE = 64
@@ -70,6 +72,11 @@ def _dimensions(rule: CompiledRule) -> list[tuple[int, frozenset[str]]]:
         dims.append((4, rule.health_any))
     if rule.conditions:
         dims.append((_CONDITIONS, rule.conditions))
+    if rule.severity is not None:
+        low, high = rule.severity
+        points = frozenset(str(v) for v in _PAIN_SCALE if low <= v <= high)
+        if points:  # a range off the scale never holds; ``holds`` and the residual check say so
+            dims.append((_SEVERITY, points))
     return dims
 
 
@@ -129,7 +136,7 @@ def residual_check(rule: CompiledRule) -> Check | None:
     if rule.goals is not None and 3 not in filed:
         goals = rule.goals
         checks.append(lambda r, m: not goals.isdisjoint(r.goals))
-    if rule.severity is not None:
+    if rule.severity is not None and _SEVERITY not in filed:
         low, high = rule.severity
         checks.append(lambda r, m: low <= r.severity <= high)
     if rule.days is not None:

@@ -174,6 +174,7 @@ def fire(r: Resolved, knowledge: KnowledgeBase) -> tuple[list[CompiledRule], fro
         r.health,
         (),
         r.diagnoses,
+        (str(r.severity),),
     ]
     checks = tables.checks
     none: frozenset[str] = frozenset()

@@ -103,3 +103,25 @@ def test_recommend_many_refuses_a_mapping_in_the_stream(kb: mr.KnowledgeBase) ->
 def test_recommend_many_of_nothing_is_nothing(kb: mr.KnowledgeBase) -> None:
     """An empty batch gives no answers."""
     assert list(mr.recommend_many([], kb)) == []
+
+
+def test_severity_ranges_are_indexed_exactly(tmp_path: Path) -> None:
+    """A rule on a severity range fires for every score inside it and none outside; an off-scale range never."""
+    extra = tmp_path / "severity.yaml"
+    extra.write_text(
+        "format: 1\nrules:\n"
+        "  - id: mid_pain\n    text: Moderate pain.\n"
+        "    when: {areas: [lower_back], severity: {min: 4, max: 6}}\n    note: Mid.\n    sources: [werner]\n"
+        "  - id: open_top\n    text: Pain of 9 or more.\n"
+        "    when: {severity: {min: 9}}\n    note: High.\n    sources: [werner]\n"
+        "  - id: off_scale\n    text: Never.\n"
+        "    when: {severity: {min: 11}}\n    note: Never.\n    sources: [werner]\n",
+        encoding="utf-8",
+    )
+    kb = mr.load_knowledge([extra])
+    for severity in range(11):
+        profile = mr.ClientProfile(**{**BACK, "severity": severity})
+        fired = {rule.id for rule in fire(resolve_profile(profile, kb), kb)[0]}
+        assert ("mid_pain" in fired) == (4 <= severity <= 6), severity
+        assert ("open_top" in fired) == (severity >= 9), severity
+        assert "off_scale" not in fired
