@@ -12,8 +12,6 @@ package holds only the engine that reads them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ._engine import recommend, recommend_many
 from ._knowledge import KnowledgeBase, load_knowledge
 from .errors import KnowledgeError, MassageRulesError, Problem, ProfileError
@@ -36,7 +34,7 @@ from .models import (
 )
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> str:
     """``__version__``, read from the installed metadata only when asked: importlib.metadata is slow to import."""
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
