@@ -30,11 +30,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import naive  # noqa: E402
-import synth  # noqa: E402
+import naive
+import synth
 
-import massage_rules as mr  # noqa: E402
-from massage_rules._engine import fire, resolve_profile  # noqa: E402
+import massage_rules as mr
+from massage_rules._engine import fire, resolve_profile
 
 
 def median_time(fn: Callable[[], Any], repeats: int) -> float:
@@ -221,6 +221,8 @@ def _fmt(row: dict[str, Any]) -> str:
     return ", ".join(f"{k}={round(v) if isinstance(v, float) and v > 100 else v}" for k, v in row.items())
 
 
+ONE_PROFILE = ["--area", "lower_back", "--cause", "posture", "--severity", "6", "--phase", "chronic"]
+ONE_PROFILE += ["--goal", "pain_relief"]
 FLOOR = "import yaml, pydantic\nclass M(pydantic.BaseModel):\n    x: int\nM(x=1)\n"
 
 
@@ -232,11 +234,12 @@ def startup(runs: int) -> dict[str, Any]:
         "import_massage_rules": [sys.executable, "-c", "import massage_rules"],
         "suggest_one_profile": [
             *([suggest] if suggest else [sys.executable, "-m", "massage_rules"]),
-            *("--area lower_back --cause posture --severity 6 --phase chronic --goal pain_relief".split()),
+            *ONE_PROFILE,
         ],
         "suggest_one_profile_json": [
             *([suggest] if suggest else [sys.executable, "-m", "massage_rules"]),
-            *("--area lower_back --cause posture --severity 6 --phase chronic --goal pain_relief --json".split()),
+            *ONE_PROFILE,
+            "--json",
         ],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
