@@ -285,6 +285,22 @@ class PlanSettings(_Strict):
     defaults: list[PhaseDefault] = []
 
 
+class Billing(_Strict):
+    """How timed CPT codes turn minutes into billing units, and the rule that says so."""
+
+    text: Text  # the rule in words, cited in every result that reports units
+    unit_minutes: int = Field(ge=1, le=60)
+    min_minutes_for_unit: int = Field(ge=1, le=60)  # a unit (or the last one) needs at least this many minutes
+    timed_cpt: list[Cpt] = Field(min_length=1)  # codes billed per unit of time
+    sources: list[Id] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _threshold_within_unit(self) -> Billing:
+        if self.min_minutes_for_unit > self.unit_minutes:
+            raise ValueError("min_minutes_for_unit is greater than unit_minutes")
+        return self
+
+
 class Pack(_Strict):
     """Who wrote a knowledge file, and which version it is."""
 
@@ -305,3 +321,4 @@ class KnowledgeFile(_Strict):
     conditions: list[Condition] = []
     rules: list[Rule] = []
     plan: PlanSettings = PlanSettings()
+    billing: Billing | None = None
