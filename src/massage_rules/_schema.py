@@ -13,10 +13,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from ._codes import ICD10CM_PATTERN
+
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]*$", max_length=128)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-Icd10 = Annotated[str, StringConstraints(pattern=r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")]
+Icd10 = Annotated[str, StringConstraints(pattern=ICD10CM_PATTERN)]
 Cpt = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 Pressure = Annotated[int, Field(ge=0, le=5)]
 Nrs = Annotated[int, Field(ge=0, le=10)]
