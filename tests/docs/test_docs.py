@@ -98,3 +98,37 @@ def test_knowledge_format_page_names_every_key() -> None:
     text = KNOWLEDGE_PAGE.read_text(encoding="utf-8")
     missing = sorted(name for name in _field_names(s.KnowledgeFile, set()) if f"`{name}`" not in text)
     assert missing == [], f"document these keys in docs/knowledge-format.md: {missing}"
+
+
+# Pages other issues write; until they land, links to them may dangle.
+PAGES_FROM_OTHER_ISSUES = {"authoring.md", "errors.md", "performance.md", "plan-and-progress.md", "sources.md"}
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    text = FENCE.sub("", page.read_text(encoding="utf-8"))
+    return {_slug(line.lstrip("#")) for line in text.splitlines() if line.startswith("#")}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_relative_links_resolve(page: Path) -> None:
+    """Every relative link in the docs points at a file that exists, and at a heading that exists."""
+    broken = []
+    for target in LINK.findall(FENCE.sub("", page.read_text(encoding="utf-8"))):
+        if target.startswith(("http://", "https://", "mailto:")):
+            continue
+        path_part, _, anchor = target.partition("#")
+        resolved = (page.parent / path_part).resolve() if path_part else page
+        if not resolved.exists():
+            if resolved.name not in PAGES_FROM_OTHER_ISSUES:
+                broken.append(target)
+            continue
+        if anchor and resolved.suffix == ".md" and anchor not in _anchors(resolved):
+            broken.append(target)
+    assert broken == []
