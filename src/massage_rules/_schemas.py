@@ -4,8 +4,9 @@ The schemas ship in the package under ``massage_rules/schemas/`` so editors can
 point at them (the bundled YAML files carry a ``yaml-language-server`` modeline)
 and integrators can validate what they send and receive. A test keeps the
 shipped files equal to freshly generated ones; after changing a model, run
-``python -m massage_rules._schemas`` to rewrite them, and bump
-:data:`massage_rules.models.SCHEMA_VERSION` when the result's shape breaks.
+``python -m massage_rules._schemas`` to rewrite them. A change to the result's
+shape also needs a new :data:`massage_rules.models.SCHEMA_VERSION` (minor when
+fields are only added, major otherwise); ``tests/unit/test_schemas.py`` pins it.
 """
 
 from __future__ import annotations
@@ -43,11 +44,12 @@ def _close_maps(node: Any) -> None:
             _close_maps(value)
 
 
-def _all_required(schema: dict[str, Any]) -> None:
-    """A serialised result always holds every field, defaults included; say so."""
+def _all_required_open(schema: dict[str, Any]) -> None:
+    """A serialised result holds every field; later minor versions may add fields, which readers ignore."""
     for node in [schema, *schema.get("$defs", {}).values()]:
         if node.get("type") == "object" and "properties" in node:
             node["required"] = list(node["properties"])
+            node.pop("additionalProperties", None)
 
 
 def json_schema(name: SchemaName) -> dict[str, Any]:
@@ -62,7 +64,7 @@ def json_schema(name: SchemaName) -> dict[str, Any]:
         title = "massage_rules client profile"
     elif name == "result":
         body = Recommendation.model_json_schema(mode="serialization")
-        _all_required(body)
+        _all_required_open(body)
         version = SCHEMA_VERSION
         title = "massage_rules recommendation"
     else:

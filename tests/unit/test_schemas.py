@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -41,6 +43,35 @@ def test_result_schema_is_versioned() -> None:
     assert json_schema("result")["$id"] == "urn:massage-rules:schema:result:1.0"
     assert json_schema("profile")["x-schema-version"] == "1.0"
     assert json_schema("knowledge")["properties"]["format"]["const"] == 1
+
+
+# The result's shape (the schema without its prose) for each released schema_version. A
+# change to the shape needs a new SCHEMA_VERSION in models.py and a new line here:
+# a minor bump when fields are only added (readers ignore unknown fields), a major one
+# when a field is removed, renamed or changes type.
+RESULT_SHAPES = {
+    "1.0": "1a5b1f6aa01224f71e792951bd3aa1b7e55c61bdc53f4c757cb927e90d31dbd3",
+}
+
+
+def _shape(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _shape(v) for k, v in node.items() if k not in ("description", "title")}
+    if isinstance(node, list):
+        return [_shape(v) for v in node]
+    return node
+
+
+def test_result_shape_changes_bump_the_schema_version() -> None:
+    """The result's shape is pinned per schema_version, so it cannot change without a version bump."""
+    version = mr.Recommendation.model_fields["schema_version"].default
+    text = json.dumps(_shape(json_schema("result")), sort_keys=True)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    assert version in RESULT_SHAPES, f"record the shape of schema_version {version}: {digest}"
+    assert RESULT_SHAPES[version] == digest, (
+        f"the result's shape changed but schema_version is still {version}; bump SCHEMA_VERSION in "
+        f"models.py and add it to RESULT_SHAPES with {digest}"
+    )
 
 
 @pytest.mark.parametrize("path", bundled_knowledge_paths(), ids=lambda p: p.name)
