@@ -93,7 +93,7 @@ def render_markdown(result: Recommendation) -> str:
     for referral in result.referrals:
         when = "as soon as possible" if referral.urgency == "urgent" else "soon"
         meanwhile = (
-            "We can go on with gentle massage meanwhile, within the limits below."
+            "We can go on with massage meanwhile, within the limits below."
             if referral.massage_meanwhile
             else "Please do not book massage until a doctor has seen you."
         )
