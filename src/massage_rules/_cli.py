@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-FORMATS = ("text", "json", "markdown")
+FORMATS = ("text", "json", "markdown", "cds-hooks", "fhir")
 EXAMPLES = """\
 examples:
   suggest --area lower_back --cause posture --severity 6 --phase chronic --goal pain_relief --goal mobility
@@ -85,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=FORMATS,
         default=None,
-        help="text (for the therapist; the default), json (the whole result), or markdown (a client handout)",
+        help="text (for the therapist; the default), json (the whole result), markdown (a client handout), "
+        "cds-hooks (a CDS Hooks response with cards) or fhir (a FHIR R4 CarePlan)",
     )
     parser.add_argument("--json", action="store_true", help="the same as --format json")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -101,6 +102,13 @@ def _format(args: argparse.Namespace) -> str:
 def _render(result: Any, fmt: str) -> str:
     if fmt == "json":
         return str(result.model_dump_json(indent=2)) + "\n"
+    if fmt in ("cds-hooks", "fhir"):
+        import json
+
+        from ._interop import to_cds_hooks_cards, to_fhir_careplan
+
+        payload = {"cards": to_cds_hooks_cards(result)} if fmt == "cds-hooks" else to_fhir_careplan(result)
+        return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
         from ._handout import render_markdown
 

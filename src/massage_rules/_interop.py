@@ -7,6 +7,7 @@ clinical judgement: every line comes from the result and names its rule.
 
 from __future__ import annotations
 
+import html
 import json
 import uuid
 from collections import defaultdict
@@ -238,6 +239,21 @@ def _timing(result: Recommendation) -> dict[str, Any] | None:
     }
 
 
+def _narrative(result: Recommendation, activities: list[dict[str, Any]]) -> dict[str, str]:
+    """The human-readable XHTML a FHIR resource should carry, so any EHR can show the plan."""
+    parts = [f"<p>Medical massage plan: {html.escape(result.outcome.replace('_', ' '))}.</p>"]
+    if result.plan is not None:
+        p = result.plan
+        parts.append(
+            f"<p>{_sessions(p.sessions_min, p.sessions_max)} sessions, {p.sessions_per_week:g} a week, "
+            f"{p.session_minutes} min each; check progress after session {p.check_in_after_sessions}.</p>"
+        )
+    if activities:
+        items = "".join(f"<li>{html.escape(a['detail']['description'])}</li>" for a in activities)
+        parts.append(f"<ul>{items}</ul>")
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{"".join(parts)}</div>'}
+
+
 def _reason_codes(result: Recommendation) -> list[dict[str, Any]]:
     """The client's own ICD-10-CM codes, coded; complaints named by id or inferred, as text only.
 
@@ -322,6 +338,7 @@ def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> d
         f"({result.knowledge.content_hash[:12]}).",
         "subject": _subject(subject),
     }
+    plan["text"] = _narrative(result, activities)
     if activities:
         plan["activity"] = activities
     if notes:

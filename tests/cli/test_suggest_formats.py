@@ -44,3 +44,22 @@ def test_json_and_another_format_conflict(capsys: pytest.CaptureFixture[str]) ->
         main([*PROFILE, "--json", "--format", "markdown"])
     assert caught.value.code == 2
     assert capsys.readouterr().err == "suggest: --json and --format markdown disagree; give one\n"
+
+
+@pytest.mark.parametrize(("fmt", "key", "value"), [("cds-hooks", "cards", None), ("fhir", "resourceType", "CarePlan")])
+def test_interop_formats_print_json(fmt: str, key: str, value: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+    """--format cds-hooks prints a CDS Hooks response; --format fhir prints a CarePlan."""
+    assert main([*PROFILE, "--format", fmt]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert key in data
+    if value is not None:
+        assert data[key] == value
+
+
+def test_malformed_icd10_code_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """A malformed ICD-10-CM code on the command line exits 2 with the field named, no traceback."""
+    assert main([*PROFILE, "--condition", "M54."]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("suggest: bad profile: ")
+    assert "conditions: 'M54.' is not a well-formed ICD-10-CM code (a letter, a digit" in err
+    assert "Traceback" not in err

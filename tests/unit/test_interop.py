@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from xml.etree import ElementTree
 
 import jsonschema
 import pytest
@@ -188,6 +189,7 @@ def test_careplan_validates_as_fhir(profile: mr.ClientProfile) -> None:
     """The CarePlan for any profile validates with the fhir.resources models and survives a JSON round trip."""
     plan = mr.to_fhir_careplan(mr.recommend(profile, KB), subject="Patient/1")
     parsed = CarePlan.model_validate(json.loads(json.dumps(plan)))
+    ElementTree.fromstring(plan["text"]["div"])  # the narrative is well-formed XHTML
     assert parsed.status == "draft"
     assert parsed.intent == "proposal"
 
@@ -211,6 +213,16 @@ def test_careplan_activities_follow_the_result() -> None:
     refused = [d["code"]["text"] for d in details if d["doNotPerform"]]
     assert refused == sorted({a.technique for a in result.avoided if a.area is None})
     assert mr.to_fhir_careplan(result) == plan
+
+
+def test_careplan_narrative_is_xhtml_that_lists_the_activities() -> None:
+    """The CarePlan's narrative is well-formed XHTML with one list item per activity."""
+    plan = mr.to_fhir_careplan(_result(ADJUSTED))
+    assert plan["text"]["status"] == "generated"
+    div = ElementTree.fromstring(plan["text"]["div"])
+    assert div.tag == "{http://www.w3.org/1999/xhtml}div"
+    items = div.findall("{http://www.w3.org/1999/xhtml}ul/{http://www.w3.org/1999/xhtml}li")
+    assert [li.text for li in items] == [a["detail"]["description"] for a in plan["activity"]]
 
 
 def test_careplan_for_a_referral_has_the_referral_activity() -> None:
