@@ -120,6 +120,9 @@ def _plan_detail(result: Recommendation) -> str:
             f"**Plan:** {_sessions(p.sessions_min, p.sessions_max)} sessions, {p.sessions_per_week:g} a week, "
             f"{p.session_minutes} min each; check progress after session {p.check_in_after_sessions}.",
         ]
+        if p.billing is not None:
+            codes = f" of {', '.join(p.billing.cpt)}" if p.billing.cpt else ""
+            lines += ["", f"**Billing:** {p.billing.units} unit(s){codes} per session (rule `{p.billing.rule}`)."]
     if result.pressure_limits:
         lines += ["", "**Pressure limits:**"]
         for limit in result.pressure_limits:

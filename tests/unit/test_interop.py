@@ -150,6 +150,7 @@ def test_plan_card_suggests_each_top_technique_with_its_cpt_code() -> None:
     assert card["source"]["url"].startswith("https://")
     assert all(r["display"] for r in card["overrideReasons"])
     assert "| Rank | Technique | CPT |" in card["detail"]
+    assert "**Billing:** 4 unit(s) of 97124, 97140 per session (rule `billing.units`)." in card["detail"]
 
 
 def test_urgent_referral_card_explains_itself() -> None:
