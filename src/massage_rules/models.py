@@ -14,10 +14,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ._codes import looks_like_icd10, normalise_icd10
 from .errors import ProfileError
 
 __all__ = [
     "Avoidance",
+    "BillingUnits",
     "ClientProfile",
     "KnowledgeStamp",
     "MatchedCondition",
@@ -38,7 +40,6 @@ SCHEMA_VERSION = "1.0"
 AvoidanceKind = Literal["forbidden", "pressure_cap", "not_allowed"]
 Outcome = Literal["treat", "refer", "refer_and_treat", "no_massage", "nothing_suitable"]
 ReasonEffect = Literal["goal", "condition", "score"]
-_ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 _SEPARATORS = re.compile(r"[\s\-]+")
 
 
@@ -48,8 +49,8 @@ def normalise_id(value: str) -> str:
 
 
 def _normalise_diagnosis(value: str) -> str:
-    upper = value.strip().upper()
-    return upper if _ICD10.match(upper) else normalise_id(value)
+    # Something written like a code (M54.50, m5450) must be a well-formed ICD-10-CM code.
+    return normalise_icd10(value) if looks_like_icd10(value) else normalise_id(value)
 
 
 def _normalise_health(value: str) -> str:
@@ -290,6 +291,23 @@ class PlanStep(_Frozen):
     sources: tuple[str, ...]
 
 
+class BillingUnits(_Frozen):
+    """Billing units for a session's timed minutes under the knowledge's unit rule (the CMS 8-minute rule).
+
+    ``cpt`` lists the timed codes among the offered techniques; the units are
+    for the session's total timed minutes, shared among the codes performed.
+    """
+
+    session_minutes: int
+    units: int
+    unit_minutes: int
+    min_minutes_for_unit: int
+    cpt: tuple[str, ...]
+    rule: str
+    text: str
+    sources: tuple[str, ...]
+
+
 class Plan(_Frozen):
     """A course of sessions as a range, how often, how long, and when to check progress."""
 
@@ -299,6 +317,7 @@ class Plan(_Frozen):
     session_minutes: int
     check_in_after_sessions: int
     derivation: tuple[PlanStep, ...]
+    billing: BillingUnits | None = None
 
 
 class SourceRef(_Frozen):
