@@ -10,9 +10,9 @@ import jsonschema
 import pytest
 from fhir.resources.R4B.careplan import CarePlan
 from hypothesis import given, settings
-from tests.strategies import profiles
 
 import massage_rules as mr
+from tests.strategies import profiles
 
 KB = mr.load_knowledge()
 

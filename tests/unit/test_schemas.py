@@ -10,12 +10,12 @@ from typing import Any
 import jsonschema
 import pytest
 from hypothesis import given, settings
-from tests.strategies import profiles
 
 import massage_rules as mr
 from massage_rules._knowledge import bundled_knowledge_paths
 from massage_rules._schemas import SCHEMA_FILES, json_schema, schema_text, shipped_schema_folder
 from massage_rules._yaml import load_yaml_text
+from tests.strategies import profiles
 
 KB = mr.load_knowledge()
 ROOT = Path(__file__).resolve().parents[2]
