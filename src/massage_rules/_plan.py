@@ -22,6 +22,7 @@ __all__ = ["CompiledAdvice", "PlanKnowledge", "build_plan", "compile_plan_settin
 
 # The order after-care is shown in: what to expect, what to do, when to stop.
 _KIND_ORDER = {"expect": 0, "self_care": 1, "warning_sign": 2}
+_SECTION_KIND = {"maintenance": "maintenance", "aftercare": "expect", "warning_signs": "warning_sign"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +95,7 @@ def compile_plan_settings(
             check_when(item, entry.id, entry.when, "when")
             for i, tech in enumerate(entry.techniques or ()):
                 checker.ref(item, entry.id, "technique", tech, techniques, "techniques", i)
-            kind: str = {"maintenance": "maintenance", "warning_signs": "warning_sign"}.get(key) or getattr(
-                entry, "kind", "expect"
-            )
+            kind = entry.kind if isinstance(entry, s.AfterCareAdvice) else _SECTION_KIND[key]
             rule = CompiledRule(
                 id=entry.id,
                 text=entry.text,
