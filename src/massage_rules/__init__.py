@@ -16,16 +16,20 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._engine import recommend
 from ._knowledge import KnowledgeBase, load_knowledge
-from .errors import KnowledgeError, MassageRulesError, Problem, ProfileError
+from ._progress import ProgressReview, SessionRecord, review_progress
+from .errors import HistoryError, KnowledgeError, MassageRulesError, Problem, ProfileError
 from .models import (
+    AfterCare,
     Avoidance,
     ClientProfile,
     KnowledgeStamp,
     MatchedCondition,
+    MeaningfulChange,
     NoMassageNow,
     Note,
     PackStamp,
     Plan,
+    PlanAdvice,
     PlanStep,
     PressureLimit,
     RankedTechnique,
@@ -41,27 +45,34 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0"
 
 __all__ = [
+    "AfterCare",
     "Avoidance",
     "ClientProfile",
+    "HistoryError",
     "KnowledgeBase",
     "KnowledgeError",
     "KnowledgeStamp",
     "MassageRulesError",
     "MatchedCondition",
+    "MeaningfulChange",
     "NoMassageNow",
     "Note",
     "PackStamp",
     "Plan",
+    "PlanAdvice",
     "PlanStep",
     "PressureLimit",
     "Problem",
     "ProfileError",
+    "ProgressReview",
     "RankedTechnique",
     "Reason",
     "Recommendation",
     "Referral",
+    "SessionRecord",
     "SourceRef",
     "__version__",
     "load_knowledge",
     "recommend",
+    "review_progress",
 ]
