@@ -114,6 +114,9 @@ def render_text(result: Recommendation) -> str:
                 else f"{step.add_min:+d}/{step.add_max:+d} -> {step.sessions_min}-{step.sessions_max}"
             )
             out.append(_wrap(f"{change}: {step.text} [{step.rule}]", "    "))
+        from ._course_cmd import render_plan_extras
+
+        out.extend(render_plan_extras(plan))
         out.append("")
 
     if result.conditions:
