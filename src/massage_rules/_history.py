@@ -113,7 +113,7 @@ def load_history(path: str | Path, knowledge: KnowledgeBase | None = None) -> Co
     try:
         profile = ClientProfile.model_validate(dict(data["profile"]) if isinstance(data["profile"], Mapping) else None)
     except ProfileError as exc:
-        raise fail(str(exc), "profile", field="profile") from None
+        raise fail(str(exc).removeprefix("profile: "), "profile", field="profile") from None
     raw_sessions = data.get("sessions") or []
     if not isinstance(raw_sessions, list):
         raise fail("must be a list of session records", "sessions", field="sessions")
