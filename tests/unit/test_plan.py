@@ -162,9 +162,7 @@ def test_duplicate_plan_advice_ids_are_refused(tmp_path: Path) -> None:
     """Two plan advice entries with one id is an error naming the first."""
     path = _write(
         tmp_path,
-        "plan:\n"
-        "  warning_signs:\n"
-        "    - {id: booster_chronic, text: Call a doctor., sources: [werner]}\n",
+        "plan:\n  warning_signs:\n    - {id: booster_chronic, text: Call a doctor., sources: [werner]}\n",
     )
     with pytest.raises(mr.KnowledgeError, match="plan advice id 'booster_chronic' is already defined at"):
         mr.load_knowledge([path])

@@ -193,14 +193,14 @@ def test_two_sessions_on_one_day_are_refused(result: mr.Recommendation) -> None:
     """Two records with the same date are an error, since their order would be a guess."""
     sessions = _sessions((7, 4), (6, 4))
     sessions[1]["date"] = sessions[0]["date"]
-    with pytest.raises(mr.HistoryError, match="^two sessions on 2026-03-02; record one session per day$"):
+    with pytest.raises(mr.HistoryError, match=r"^two sessions on 2026-03-02; record one session per day$"):
         mr.review_progress(result, sessions)
 
 
 def test_a_referral_has_no_course_to_review() -> None:
     """Reviewing a recommendation without a plan is a HistoryError."""
     referral = mr.recommend(mr.ClientProfile(**{**BACK, "health": ["suspected_dvt"]}))
-    with pytest.raises(mr.HistoryError, match="^no course to review: the recommendation is 'refer' with no plan$"):
+    with pytest.raises(mr.HistoryError, match=r"^no course to review: the recommendation is 'refer' with no plan$"):
         mr.review_progress(referral, [])
 
 
@@ -224,5 +224,5 @@ def test_knowledge_without_thresholds_is_a_knowledge_error(tmp_path: Path) -> No
     plan = mr.recommend(mr.ClientProfile(**BACK), kb).plan
     assert plan is not None
     assert plan.meaningful_change is None
-    with pytest.raises(mr.KnowledgeError, match="plan.meaningful_change is not defined"):
+    with pytest.raises(mr.KnowledgeError, match=r"plan\.meaningful_change is not defined"):
         mr.review_progress(plan, [], kb)
