@@ -265,6 +265,7 @@ def _do_start(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
 def _do_add(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
     from ._history import add_session, load_history, save_history
     from ._progress import _check_findings, review_progress, session_record
+    from .errors import HistoryError
 
     history = load_history(args.history, knowledge)
     fields: dict[str, Any] = {
@@ -277,7 +278,10 @@ def _do_add(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
         "notes": args.notes,
     }
     record = session_record({k: v for k, v in fields.items() if v is not None})
-    _check_findings([record], knowledge)
+    try:
+        _check_findings([record], knowledge)
+    except HistoryError as exc:
+        raise HistoryError(exc.reason, field="--health") from None
     updated = add_session(history, record)
     result = _recommendation(updated, knowledge)
     save_history(updated, args.history)

@@ -77,6 +77,12 @@ class SessionRecord(_Frozen):
     health: tuple[str, ...] = ()
     notes: str | None = Field(default=None, max_length=_TEXT_LIMIT)
 
+    def __init__(self, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise _record_error(exc, "session") from None
+
     @field_validator("date", mode="before")
     @classmethod
     def _date(cls, value: Any) -> dt.date:
@@ -142,19 +148,23 @@ def session_record(data: Any, *, field: str = "session") -> SessionRecord:
     if not isinstance(data, Mapping):
         raise HistoryError(f"must be a mapping of session fields, not {type(data).__name__}", field=field)
     try:
-        return SessionRecord.model_validate(dict(data))
-    except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        loc = tuple(error.get("loc", ()))
-        message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-        if error.get("type") == "extra_forbidden":
-            key = str(loc[-1]) if loc else ""
-            hint = close_match(key, SessionRecord.model_fields)
-            message = f"'{key}' is not a session field" + (f"; did you mean '{hint}'?" if hint else "")
-            loc = loc[:-1]
-        elif error.get("type") == "missing":
-            message = "is required"
-        raise HistoryError(message, field=_field(loc, field)) from None
+        return SessionRecord(**{str(k): v for k, v in data.items()})
+    except HistoryError as exc:  # raised by __init__ under the generic name "session"
+        raise HistoryError(exc.reason, field=field + (exc.field or "").removeprefix("session")) from None
+
+
+def _record_error(exc: ValidationError, prefix: str) -> HistoryError:
+    error = exc.errors(include_url=False)[0]
+    loc = tuple(error.get("loc", ()))
+    message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        key = str(loc[-1]) if loc else ""
+        hint = close_match(key, SessionRecord.model_fields)
+        message = f"'{key}' is not a session field" + (f"; did you mean '{hint}'?" if hint else "")
+        loc = loc[:-1]
+    elif error.get("type") == "missing":
+        message = "is required"
+    return HistoryError(message, field=_field(loc, prefix))
 
 
 class ProgressReview(_Frozen):

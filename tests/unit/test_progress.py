@@ -226,3 +226,10 @@ def test_knowledge_without_thresholds_is_a_knowledge_error(tmp_path: Path) -> No
     assert plan.meaningful_change is None
     with pytest.raises(mr.KnowledgeError, match=r"plan\.meaningful_change is not defined"):
         mr.review_progress(plan, [], kb)
+
+
+def test_direct_construction_raises_history_error() -> None:
+    """Building a SessionRecord by hand with a bad value raises HistoryError, not a raw validation error."""
+    with pytest.raises(mr.HistoryError) as info:
+        mr.SessionRecord(date=dt.date(2026, 3, 2), pain_before=7, pain_after=-1)
+    assert str(info.value) == "session.pain_after: Input should be greater than or equal to 0"
