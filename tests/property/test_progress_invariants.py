@@ -6,13 +6,15 @@ import datetime as dt
 import random
 from typing import Any
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.strategies import profiles
 
 import massage_rules as mr
 
 KB = mr.load_knowledge()
+# Each example of the profile-driven tests runs the engine a few times; half the examples keep the suite quick.
+HALF = settings(max_examples=max(20, settings.default.max_examples // 2))
 START = dt.date(2026, 1, 5)
 MCID = KB.plan_settings.meaningful_change
 assert MCID is not None
@@ -76,6 +78,7 @@ def test_pain_above_the_start_always_stops_the_course(pairs: list[tuple[int, int
     assert review.course_stops
 
 
+@HALF
 @given(profiles(KB, max_health=1), pains, st.data())
 def test_a_new_red_flag_always_stops_the_course(profile: mr.ClientProfile, pairs: Any, data: Any) -> None:
     """A session that adds a finding the knowledge refers on, or rules massage out for, stops the course."""
@@ -92,6 +95,7 @@ def test_a_new_red_flag_always_stops_the_course(profile: mr.ClientProfile, pairs
     assert review.referral is not None or review.no_massage is not None
 
 
+@HALF
 @given(profiles(KB, max_health=1), pains, st.lists(st.integers(0, 4), min_size=14, max_size=14))
 def test_more_improvement_never_adds_sessions(profile: mr.ClientProfile, pairs: Any, relief: list[int]) -> None:
     """Lowering pain in later sessions never raises the sessions left (while the plan still applies)."""
@@ -107,6 +111,7 @@ def test_more_improvement_never_adds_sessions(profile: mr.ClientProfile, pairs: 
         assert better_review.sessions_left <= worse_review.sessions_left
 
 
+@HALF
 @given(profiles(KB, max_health=1), pains)
 def test_reviewing_twice_gives_the_same_answer(profile: mr.ClientProfile, pairs: Any) -> None:
     """The same history reviewed twice gives byte-identical reviews."""
@@ -118,6 +123,7 @@ def test_reviewing_twice_gives_the_same_answer(profile: mr.ClientProfile, pairs:
     assert mr.review_progress(result, records, KB).model_dump_json() == first
 
 
+@HALF
 @given(profiles(KB, max_health=1), pains, st.lists(st.integers(1, 20), min_size=14, max_size=14), st.randoms())
 def test_entry_order_does_not_matter(
     profile: mr.ClientProfile, pairs: Any, gaps: list[int], rnd: random.Random
@@ -132,6 +138,7 @@ def test_entry_order_does_not_matter(
     assert mr.review_progress(result, shuffled, KB) == mr.review_progress(result, records, KB)
 
 
+@HALF
 @given(profiles(KB, max_health=1), pains)
 def test_sessions_left_stays_within_the_plan(profile: mr.ClientProfile, pairs: Any) -> None:
     """Sessions left never exceed what the plan's top leaves after the sessions done."""
