@@ -422,6 +422,8 @@ def review_progress(
                 sources=plan.derivation[0].sources if plan.derivation else (),
             )
         )
+    if action == "discharge":  # where gains fade, the plan's booster is the way back in
+        reasons.extend(Note(rule=m.rule, text=m.text, sources=m.sources) for m in plan.maintenance)
     advice = kb.plan_settings.status_advice
     if advice is not None:
         said = getattr(advice, status)

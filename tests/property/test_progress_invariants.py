@@ -150,3 +150,19 @@ def test_sessions_left_stays_within_the_plan(profile: mr.ClientProfile, pairs: A
     if review.sessions_left is not None:
         assert 0 <= review.sessions_left <= max(0, result.plan.sessions_max - review.sessions_done)
     assert review.course_stops == (review.status in ("worsening", "red_flag"))
+
+
+@HALF
+@given(profiles(KB, max_health=1))
+def test_check_ins_and_expected_change_fall_inside_the_course(profile: mr.ClientProfile) -> None:
+    """Check-ins start at the first check-in, rise, and stay within the course; change is expected within it too."""
+    result = _treatable(profile)
+    if result is None:
+        return
+    plan = result.plan
+    assert plan is not None
+    assert plan.check_in_sessions[0] == plan.check_in_after_sessions
+    assert list(plan.check_in_sessions) == sorted(set(plan.check_in_sessions))
+    assert plan.check_in_sessions[-1] <= plan.sessions_max
+    assert plan.meaningful_change is not None
+    assert 1 <= plan.meaningful_change.by_session <= plan.sessions_max

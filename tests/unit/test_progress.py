@@ -52,6 +52,7 @@ def test_ahead_when_pain_is_gone(result: mr.Recommendation) -> None:
     assert (review.status, review.action, review.sessions_left) == ("ahead", "discharge", 0)
     assert review.check_before_next == ()
     assert {"kamper10", "cook15"} <= {s.id for s in review.sources}
+    assert review.reasons[-1].rule == "booster_chronic"  # the plan's booster, offered on discharge
 
 
 def test_not_responding_by_the_expected_session(result: mr.Recommendation) -> None:
