@@ -147,3 +147,28 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     """A missing action or a missing required flag exits 2."""
     assert _run(capsys, "course")[0] == 2
     assert _run(capsys, "course", "add")[0] == 2
+
+
+def test_review_notes_changed_knowledge(course: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Reviewing with other knowledge than the course started with says so on stderr, and still answers."""
+    extra = tmp_path / "clinic.yaml"
+    extra.write_text(
+        "plan:\n  checks:\n    - {id: clinic_check, on: every_session, text: Ask about sleep., sources: [werner]}\n",
+        encoding="utf-8",
+    )
+    code, out, err = _run(capsys, "course", "review", str(course), "--knowledge", str(extra))
+    assert code == 0
+    assert "the knowledge has changed since this course started" in err
+    assert "Ask about sleep. [clinic_check]" in out
+
+
+def test_json_history_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A history named .json is written and read as JSON."""
+    (tmp_path / "client.yaml").write_text(PROFILE, encoding="utf-8")
+    out = tmp_path / "anna.json"
+    assert _run(capsys, "course", "start", "--profile", str(tmp_path / "client.yaml"), "--out", str(out))[0] == 0
+    code, _, _ = _run(
+        capsys, "course", "add", str(out), "--date", "2099-01-01", "--pain-before", "5", "--pain-after", "3"
+    )
+    assert code == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["sessions"][0]["date"] == "2099-01-01"
