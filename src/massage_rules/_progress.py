@@ -316,8 +316,9 @@ def review_progress(
         raise HistoryError(f"needs a Recommendation or a Plan, not {type(result_or_plan).__name__}")
     if isinstance(sessions, str | bytes | Mapping) or not isinstance(sessions, Sequence):
         raise HistoryError("sessions must be a list of session records")
-    records = _ordered([session_record(s, field=f"sessions[{i}]") for i, s in enumerate(sessions)])
-    _check_findings(records, kb)
+    given = [session_record(s, field=f"sessions[{i}]") for i, s in enumerate(sessions)]
+    _check_findings(given, kb)  # before sorting, so the index in an error is the caller's
+    records = _ordered(given)
     mcid = kb.plan_settings.meaningful_change
     if mcid is None:
         raise _knowledge_missing("meaningful_change")

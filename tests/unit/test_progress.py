@@ -234,3 +234,13 @@ def test_direct_construction_raises_history_error() -> None:
     with pytest.raises(mr.HistoryError) as info:
         mr.SessionRecord(date=dt.date(2026, 3, 2), pain_before=7, pain_after=-1)
     assert str(info.value) == "session.pain_after: Input should be greater than or equal to 0"
+
+
+def test_error_index_is_the_callers(result: mr.Recommendation) -> None:
+    """An unknown finding in the second record given is reported as sessions[1], even if it sorts first."""
+    sessions = _sessions((7, 4), (6, 4))
+    sessions[0]["health"] = ["fevr"]
+    with pytest.raises(mr.HistoryError, match=r"^sessions\[0\]\.health: 'fevr'"):
+        mr.review_progress(result, sessions[::-1][::-1])
+    with pytest.raises(mr.HistoryError, match=r"^sessions\[1\]\.health: 'fevr'"):
+        mr.review_progress(result, sessions[::-1])
