@@ -241,6 +241,6 @@ def test_error_index_is_the_callers(result: mr.Recommendation) -> None:
     sessions = _sessions((7, 4), (6, 4))
     sessions[0]["health"] = ["fevr"]
     with pytest.raises(mr.HistoryError, match=r"^sessions\[0\]\.health: 'fevr'"):
-        mr.review_progress(result, sessions[::-1][::-1])
+        mr.review_progress(result, sessions)
     with pytest.raises(mr.HistoryError, match=r"^sessions\[1\]\.health: 'fevr'"):
         mr.review_progress(result, sessions[::-1])
