@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import massage_rules as mr
 
@@ -271,3 +272,23 @@ def test_every_finding_is_reachable_and_leaves_a_trace() -> None:
             rule.id for rule in KB.rules if ident in (rule.health_all or frozenset()) | (rule.health_any or frozenset())
         }
         assert traced & naming, ident
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_sources_page_lists_every_bundled_source() -> None:
+    """docs/sources.md has an entry for every source that knowledge/sources.yaml defines."""
+    page = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    defined = re.findall(r"^  - id: (\w+)$", (ROOT / "knowledge" / "sources.yaml").read_text(encoding="utf-8"), re.M)
+    assert defined
+    for ident in defined:
+        assert f"### `{ident}`" in page, ident
+
+
+def test_the_clinical_decisions_page_names_real_rules() -> None:
+    """Every rule or complaint id docs/clinical-decisions.md points to exists in the knowledge."""
+    page = (ROOT / "docs" / "clinical-decisions.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"`([a-z][a-z0-9_]*)`", page)) - {"away_only"}
+    assert named
+    assert named <= set(KB.rules_by_id), sorted(named - set(KB.rules_by_id))
