@@ -456,7 +456,7 @@ def test_varicose_veins_rule_out_the_limb_below() -> None:
     result = check(areas=["calf", "lower_back"], phase="chronic", health=["varicose_veins@thigh"])
     assert all(t.areas == ("lower_back",) for t in result.techniques)
     assert {"thigh", "knee", "calf", "ankle_foot"} <= {
-        a.area for a in result.avoided if a.rule == "varicose_veins_avoid"
+        a.area for a in result.avoided if a.rule == "varicose_veins_local"
     }
 
 

@@ -187,3 +187,22 @@ def _check_restrictions(result: mr.Recommendation) -> None:
             for technique in result.techniques:
                 if covered is None or _on(technique, covered):
                     assert technique.pressure_max <= rule.cap.max, (rule.id, technique.id)
+
+
+@given(profile_fields(KB))
+def test_every_reason_carries_its_sources_and_the_knowledge_stamp(fields: dict[str, Any]) -> None:
+    """Every reason, avoidance, referral and note names sources the result lists in full, with the knowledge stamp."""
+    result = mr.recommend(mr.ClientProfile(**fields), KB)
+    listed = {s.id: s for s in result.sources}
+    named = [r.sources for t in result.techniques for r in t.reasons]
+    named += [a.sources for a in result.avoided] + [x.sources for x in result.referrals]
+    named += [n.sources for n in result.notes] + [p.sources for p in result.pressure_limits]
+    if result.no_massage is not None:
+        named.append(result.no_massage.sources)
+    for sources in named:
+        assert sources
+        for ident in sources:
+            assert listed[ident].citation == KB.sources[ident].citation
+    assert result.knowledge.version == KB.version
+    assert result.knowledge.content_hash == KB.content_hash
+    assert len(result.knowledge.content_hash) == 64
