@@ -181,10 +181,12 @@ def _index_keys(rule: CompiledRule) -> list[tuple[str, str]]:
         keys.append(("diagnosis", rule.diagnosis))
         if not rule.has_match:
             return keys
+    # A rule that tests matched complaints is looked up by them in the second pass of
+    # ``fire``, so it must be indexed under them, whatever else it tests.
     for dim, values in (
+        ("conditions", rule.conditions),
         ("health", rule.health_all),
         ("health", rule.health_any),
-        ("conditions", rule.conditions),
         ("areas", rule.areas),
         ("causes", rule.causes),
         ("goals", rule.goals),
