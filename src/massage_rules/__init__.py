@@ -12,18 +12,25 @@ package holds only the engine that reads them.
 
 from __future__ import annotations
 
+from ._billing import billing_units
 from ._engine import recommend, recommend_many
+from ._interop import to_cds_hooks_cards, to_fhir_careplan
 from ._knowledge import KnowledgeBase, load_knowledge
-from .errors import KnowledgeError, MassageRulesError, Problem, ProfileError
+from ._progress import ProgressReview, SessionRecord, review_progress
+from .errors import HistoryError, KnowledgeError, MassageRulesError, Problem, ProfileError
 from .models import (
+    AfterCare,
     Avoidance,
+    BillingUnits,
     ClientProfile,
     KnowledgeStamp,
     MatchedCondition,
+    MeaningfulChange,
     NoMassageNow,
     Note,
     PackStamp,
     Plan,
+    PlanAdvice,
     PlanStep,
     PressureLimit,
     RankedTechnique,
@@ -47,28 +54,39 @@ def __getattr__(name: str) -> str:
 
 
 __all__ = [
+    "AfterCare",
     "Avoidance",
+    "BillingUnits",
     "ClientProfile",
+    "HistoryError",
     "KnowledgeBase",
     "KnowledgeError",
     "KnowledgeStamp",
     "MassageRulesError",
     "MatchedCondition",
+    "MeaningfulChange",
     "NoMassageNow",
     "Note",
     "PackStamp",
     "Plan",
+    "PlanAdvice",
     "PlanStep",
     "PressureLimit",
     "Problem",
     "ProfileError",
+    "ProgressReview",
     "RankedTechnique",
     "Reason",
     "Recommendation",
     "Referral",
+    "SessionRecord",
     "SourceRef",
     "__version__",
+    "billing_units",
     "load_knowledge",
     "recommend",
     "recommend_many",
+    "review_progress",
+    "to_cds_hooks_cards",
+    "to_fhir_careplan",
 ]

@@ -142,6 +142,9 @@ def residual_check(rule: CompiledRule) -> Check | None:
     if rule.days is not None:
         first, last = rule.days
         checks.append(lambda r, m: r.days is not None and first <= r.days <= last)
+    if rule.area_count is not None:
+        fewest, most = rule.area_count
+        checks.append(lambda r, m: fewest <= len(r.areas) <= most)
     if rule.health_all is not None and (4 not in filed or len(rule.health_all) > 1):
         every = rule.health_all
         checks.append(lambda r, m: every <= r.health)

@@ -11,9 +11,11 @@ import math
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from ._billing import billing_units
+from ._codes import is_icd10_code, resolve_icd10
 from ._compiled import trusted
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
-from ._plan import build_plan
+from ._plan import build_plan, plan_sources
 from .errors import ProfileError, close_match
 from .models import (
     SCHEMA_VERSION,
@@ -47,6 +49,7 @@ class Resolved:
     health: frozenset[str]
     health_areas: dict[str, frozenset[str]]  # finding -> the areas it was tied to (empty: none said)
     diagnoses: frozenset[str]
+    code_notes: tuple[str, ...] = ()  # how a client's ICD-10-CM code was read through a broader one
 
     def index_keys(self) -> list[tuple[str, str]]:
         """The keys under which rules that may fire for this profile are indexed."""
@@ -63,6 +66,16 @@ class Resolved:
 def _unknown(field: str, value: str, kind: str, allowed: Iterable[str]) -> ProfileError:
     allowed = list(allowed)
     return ProfileError(field, value, f"'{value}' is not a known {kind}", allowed, close_match(value, allowed))
+
+
+def _unknown_code(field: str, code: str, close: tuple[str, ...], knowledge: KnowledgeBase) -> ProfileError:
+    hint = f"; codes it knows in {code[:3]}: {', '.join(close)}" if close else ""
+    return ProfileError(
+        field,
+        code,
+        f"ICD-10-CM code {code} is not in the knowledge base and refines none of its codes{hint}",
+        knowledge.icd10_index,
+    )
 
 
 def phase_for_days(days: int, knowledge: KnowledgeBase) -> str:
@@ -111,8 +124,18 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
         if area:
             tied.add(area)
     diagnoses: set[str] = set()
+    code_notes: list[str] = []
     for i, diagnosis in enumerate(profile.conditions):
-        condition = knowledge.icd10_index.get(diagnosis, diagnosis)
+        condition = diagnosis
+        if is_icd10_code(diagnosis):
+            found = resolve_icd10(diagnosis, knowledge.icd10_index)
+            if found.condition is None:
+                raise _unknown_code(f"conditions[{i}]", diagnosis, found.close, knowledge)
+            condition = found.condition
+            if found.via != diagnosis:
+                code_notes.append(
+                    f"ICD-10-CM code {diagnosis} was read as '{condition}' (code {found.via}), which it refines"
+                )
         if condition not in knowledge.conditions:
             allowed = [*knowledge.conditions, *knowledge.icd10_index]
             raise _unknown(f"conditions[{i}]", diagnosis, "condition id or ICD-10-CM code", allowed)
@@ -129,6 +152,7 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
         health=frozenset(health_areas),
         health_areas={k: frozenset(v) for k, v in health_areas.items()},
         diagnoses=frozenset(diagnoses),
+        code_notes=tuple(code_notes),
     )
 
 
@@ -150,6 +174,8 @@ def holds(rule: CompiledRule, r: Resolved, matched: frozenset[str]) -> bool:
     if rule.severity is not None and not rule.severity[0] <= r.severity <= rule.severity[1]:
         return False
     if rule.days is not None and (r.days is None or not rule.days[0] <= r.days <= rule.days[1]):
+        return False
+    if rule.area_count is not None and not rule.area_count[0] <= len(r.areas) <= rule.area_count[1]:
         return False
     if rule.health_all is not None and not rule.health_all <= r.health:
         return False
@@ -478,7 +504,10 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         techniques, cited = _rank(fired, screen, r, kb)
         cited |= avoided_sources
         if techniques:
-            plan = build_plan(fired, r, kb)
+            plan = build_plan(fired, r, kb, [t.id for t in techniques])
+            billing = billing_units(plan.session_minutes, kb, (t.cpt for t in techniques))
+            if billing is not None:
+                plan = plan.model_copy(update={"billing": billing})
         elif referral is None:
             no_massage = _all_areas_ruled_out(screen, r)
 
@@ -493,6 +522,11 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     for group in (referrals, notes, limits, plan.derivation if plan else ()):
         for part in group:
             cited.update(part.sources)
+    if plan is not None:
+        if plan.billing is not None:
+            cited.update(plan.billing.sources)
+        for sources in plan_sources(plan):
+            cited.update(sources)
     if no_massage is not None:
         cited.update(no_massage.sources)
     source_refs = tables.source_refs
@@ -510,7 +544,7 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         plan=plan,
         conditions=conditions,
         notes=notes,
-        warnings=tuple(dict.fromkeys(screen.warnings)),
+        warnings=tuple(dict.fromkeys([*r.code_notes, *screen.warnings])),
         sources=tuple(source_refs[sid] for sid in sorted(cited)),
         knowledge=tables.stamp,
     )

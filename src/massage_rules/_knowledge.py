@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from . import _schema as s
 from ._compiled import Tables
+from ._plan import PlanKnowledge, compile_plan_settings
 from ._yaml import YamlLoadError, load_yaml_text, locate
 from .errors import KnowledgeError, Problem, close_match
 from .models import NoMassageNow, Note, Reason, ReasonEffect, Referral
@@ -59,6 +60,7 @@ class CompiledRule:
     conditions: frozenset[str] | None = None
     severity: tuple[int, int] | None = None
     days: tuple[int, int] | None = None
+    area_count: tuple[int, int] | None = None
     health_all: frozenset[str] | None = None
     health_any: frozenset[str] | None = None
     diagnosis: str | None = None  # condition rules: a named diagnosis also fires them
@@ -106,6 +108,7 @@ class KnowledgeBase:
         "_condition_rules",
         "_tables",
         "areas",
+        "billing",
         "causes",
         "conditions",
         "content_hash",
@@ -117,6 +120,7 @@ class KnowledgeBase:
         "packs",
         "phases",
         "plan_defaults",
+        "plan_settings",
         "rules",
         "rules_by_id",
         "severity_bands",
@@ -127,6 +131,7 @@ class KnowledgeBase:
     )
 
     areas: Mapping[str, s.Area]
+    billing: s.Billing | None
     causes: Mapping[str, s.Named]
     goals: Mapping[str, s.Named]
     phases: Mapping[str, s.Phase]
@@ -138,6 +143,7 @@ class KnowledgeBase:
     rules: tuple[CompiledRule, ...]
     rules_by_id: Mapping[str, CompiledRule]
     plan_defaults: Mapping[str, tuple[s.PhaseDefault, str]]
+    plan_settings: PlanKnowledge
     icd10_index: Mapping[str, str]
     distal: Mapping[str, frozenset[str]]
     whole_body_areas: frozenset[str]
@@ -477,6 +483,20 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         if phase not in plan_defaults:
             checker.error((files[0][0], 0, 0), f"plan.defaults has no entry for phase '{phase}'")
 
+    billing: s.Billing | None = None
+    billed_in = ""
+    for name, model, data in files:
+        if model.billing is None:
+            continue
+        item = _Located(model.billing, name, data, ("billing",))
+        if billing is not None:
+            checker.error(item.where(), f"a second billing section; the first is in {billed_in}")
+            continue
+        billing, billed_in = model.billing, name
+        cite(item, "billing", model.billing.sources)
+
+    plan_settings = compile_plan_settings(files, checker, cite, check_when, techniques, rules)
+
     icd10: dict[str, str] = {}
     for ident, item in conditions.items():
         for code in item.value.icd10:
@@ -507,6 +527,7 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
     frozen = MappingProxyType
     return KnowledgeBase(
         areas=frozen({k: v.value for k, v in areas.items()}),
+        billing=billing,
         causes=frozen({k: v.value for k, v in causes.items()}),
         goals=frozen({k: v.value for k, v in goals.items()}),
         phases=frozen({k: v.value for k, v in phases.items()}),
@@ -518,6 +539,7 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         rules=tuple(compiled),
         rules_by_id=frozen({r.id: r for r in compiled}),
         plan_defaults=frozen(plan_defaults),
+        plan_settings=plan_settings,
         icd10_index=frozen(icd10),
         distal=frozen(distal),
         whole_body_areas=whole_body,
@@ -583,7 +605,7 @@ def _when_fields(when: s.When | None) -> dict[str, Any]:
         value = getattr(when, key)
         if value is not None:
             fields[key] = frozenset(value)
-    for key, name in (("severity", "severity"), ("days_since_onset", "days")):
+    for key, name in (("severity", "severity"), ("days_since_onset", "days"), ("area_count", "area_count")):
         rng: s.Range | None = getattr(when, key)
         if rng is not None:
             fields[name] = (rng.min if rng.min is not None else -(10**9), rng.max if rng.max is not None else 10**9)

@@ -13,10 +13,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from ._codes import ICD10CM_PATTERN
+
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]*$", max_length=128)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-Icd10 = Annotated[str, StringConstraints(pattern=r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")]
+Icd10 = Annotated[str, StringConstraints(pattern=ICD10CM_PATTERN)]
 Cpt = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 Pressure = Annotated[int, Field(ge=0, le=5)]
 Nrs = Annotated[int, Field(ge=0, le=10)]
@@ -123,6 +125,7 @@ class When(_Strict):
     health_all: list[Id] | None = None
     health_any: list[Id] | None = None
     conditions: list[Id] | None = None
+    area_count: Range | None = None  # how many problem areas the profile names
 
 
 class Dose(_Strict):
@@ -133,6 +136,7 @@ class Dose(_Strict):
     sessions_per_week: float = Field(gt=0, le=7)
     session_minutes: int = Field(ge=5, le=180)
     check_in_after_sessions: int = Field(ge=1, le=100)
+    expect_change_by_session: int | None = Field(default=None, ge=1, le=100)
     text: Text | None = None
 
     @model_validator(mode="after")
@@ -279,10 +283,99 @@ class PhaseDefault(Dose):
     sources: list[Id] = Field(min_length=1)
 
 
+class Reassess(_Strict):
+    """How often to re-measure after the first check-in."""
+
+    every_sessions: int = Field(ge=1, le=52)
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class MeaningfulChangeSettings(_Strict):
+    """Thresholds for reading progress: the minimal clinically important difference and its mirror."""
+
+    pain_points: int = Field(ge=1, le=10)  # on the 0-10 numeric rating scale
+    pain_percent: int = Field(ge=1, le=100)  # of the starting pain
+    function_points: float = Field(gt=0, le=10)  # on the 0-10 Patient-Specific Functional Scale
+    worsening_points: int = Field(ge=1, le=10)  # a rise this large stops the course
+    recovered_pain_max: int = Field(ge=0, le=10)  # at or below this the goal is met
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class Advice(_Strict):
+    """Text for the plan, shown when ``when`` holds and (if given) one of ``techniques`` is offered."""
+
+    id: RuleId
+    text: Text
+    when: When = When()
+    techniques: list[Id] | None = None
+    sources: list[Id] = Field(min_length=1)
+
+
+class AfterCareAdvice(Advice):
+    """After-care for the client: what to expect, or what to do for themselves."""
+
+    kind: Literal["expect", "self_care"]
+
+
+class Check(_Strict):
+    """Something to check before the next session, and on which occasion."""
+
+    id: RuleId
+    occasion: Literal["every_session", "adverse_reaction", "new_findings", "check_in"]
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class StatusText(_Strict):
+    """What a progress status means for the therapist, with its sources."""
+
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class StatusAdvice(_Strict):
+    """One text per progress status."""
+
+    on_track: StatusText
+    ahead: StatusText
+    not_responding: StatusText
+    worsening: StatusText
+    red_flag: StatusText
+
+
 class PlanSettings(_Strict):
-    """Plan defaults and thresholds."""
+    """Plan defaults and thresholds, and the texts of the plan and of progress reviews.
+
+    Lists merge across files; a later file's ``reassess``, ``meaningful_change`` or
+    ``status_advice`` replaces an earlier one's, so a clinic can tune them.
+    """
 
     defaults: list[PhaseDefault] = []
+    reassess: Reassess | None = None
+    meaningful_change: MeaningfulChangeSettings | None = None
+    maintenance: list[Advice] = []
+    aftercare: list[AfterCareAdvice] = []
+    warning_signs: list[Advice] = []
+    checks: list[Check] = []
+    status_advice: StatusAdvice | None = None
+
+
+class Billing(_Strict):
+    """How timed CPT codes turn minutes into billing units, and the rule that says so."""
+
+    text: Text  # the rule in words, cited in every result that reports units
+    unit_minutes: int = Field(ge=1, le=60)
+    min_minutes_for_unit: int = Field(ge=1, le=60)  # a unit (or the last one) needs at least this many minutes
+    timed_cpt: list[Cpt] = Field(min_length=1)  # codes billed per unit of time
+    sources: list[Id] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _threshold_within_unit(self) -> Billing:
+        if self.min_minutes_for_unit > self.unit_minutes:
+            raise ValueError("min_minutes_for_unit is greater than unit_minutes")
+        return self
 
 
 class Pack(_Strict):
@@ -305,3 +398,4 @@ class KnowledgeFile(_Strict):
     conditions: list[Condition] = []
     rules: list[Rule] = []
     plan: PlanSettings = PlanSettings()
+    billing: Billing | None = None

@@ -14,17 +14,22 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ._codes import looks_like_icd10, normalise_icd10
 from .errors import ProfileError
 
 __all__ = [
+    "AfterCare",
     "Avoidance",
+    "BillingUnits",
     "ClientProfile",
     "KnowledgeStamp",
     "MatchedCondition",
+    "MeaningfulChange",
     "NoMassageNow",
     "Note",
     "PackStamp",
     "Plan",
+    "PlanAdvice",
     "PlanStep",
     "PressureLimit",
     "RankedTechnique",
@@ -38,7 +43,6 @@ SCHEMA_VERSION = "1.0"
 AvoidanceKind = Literal["forbidden", "pressure_cap", "not_allowed"]
 Outcome = Literal["treat", "refer", "refer_and_treat", "no_massage", "nothing_suitable"]
 ReasonEffect = Literal["goal", "condition", "score"]
-_ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 _SEPARATORS = re.compile(r"[\s\-]+")
 
 
@@ -48,8 +52,8 @@ def normalise_id(value: str) -> str:
 
 
 def _normalise_diagnosis(value: str) -> str:
-    upper = value.strip().upper()
-    return upper if _ICD10.match(upper) else normalise_id(value)
+    # Something written like a code (M54.50, m5450) must be a well-formed ICD-10-CM code.
+    return normalise_icd10(value) if looks_like_icd10(value) else normalise_id(value)
 
 
 def _normalise_health(value: str) -> str:
@@ -290,8 +294,63 @@ class PlanStep(_Frozen):
     sources: tuple[str, ...]
 
 
+class BillingUnits(_Frozen):
+    """Billing units for a session's timed minutes under the knowledge's unit rule (the CMS 8-minute rule).
+
+    ``cpt`` lists the timed codes among the offered techniques; the units are
+    for the session's total timed minutes, shared among the codes performed.
+    """
+
+    session_minutes: int
+    units: int
+    unit_minutes: int
+    min_minutes_for_unit: int
+    cpt: tuple[str, ...]
+    rule: str
+    text: str
+    sources: tuple[str, ...]
+
+
+class PlanAdvice(_Frozen):
+    """A piece of the plan that a rule adds: why check-ins fall where they do, or a booster course."""
+
+    rule: str
+    text: str
+    sources: tuple[str, ...]
+
+
+class AfterCare(_Frozen):
+    """After-care written for the client: what to expect, self-care, or a warning sign to act on."""
+
+    rule: str
+    kind: Literal["expect", "self_care", "warning_sign"]
+    text: str
+    sources: tuple[str, ...]
+
+
+class MeaningfulChange(_Frozen):
+    """The smallest change that matters to a client, and by which session it should show.
+
+    Pain improves meaningfully when it falls by ``pain_points`` or by ``pain_percent``
+    of the starting score; function (0-10) when it rises by ``function_points``.
+    """
+
+    pain_points: int
+    pain_percent: int
+    function_points: float
+    by_session: int
+    text: str
+    sources: tuple[str, ...]
+
+
 class Plan(_Frozen):
-    """A course of sessions as a range, how often, how long, and when to check progress."""
+    """A course of sessions as a range, how often, how long, and when to check progress.
+
+    ``check_in_sessions`` lists the sessions after which to re-measure (the first is
+    ``check_in_after_sessions``); ``meaningful_change`` says what progress to expect
+    by when; ``maintenance`` suggests a booster where effects are known to fade;
+    ``aftercare`` is written for the client.
+    """
 
     sessions_min: int
     sessions_max: int
@@ -299,6 +358,12 @@ class Plan(_Frozen):
     session_minutes: int
     check_in_after_sessions: int
     derivation: tuple[PlanStep, ...]
+    billing: BillingUnits | None = None
+    check_in_sessions: tuple[int, ...] = ()
+    check_in_reason: PlanAdvice | None = None
+    meaningful_change: MeaningfulChange | None = None
+    maintenance: tuple[PlanAdvice, ...] = ()
+    aftercare: tuple[AfterCare, ...] = ()
 
 
 class SourceRef(_Frozen):

@@ -125,3 +125,51 @@ def test_severity_ranges_are_indexed_exactly(tmp_path: Path) -> None:
         assert ("mid_pain" in fired) == (4 <= severity <= 6), severity
         assert ("open_top" in fired) == (severity >= 9), severity
         assert "off_scale" not in fired
+
+
+def test_every_rule_condition_is_known_to_the_residual_check() -> None:
+    """CompiledRule's fields are the ones holds() and residual_check() were written for; a new one must join both."""
+    import dataclasses
+
+    from massage_rules._knowledge import CompiledRule
+
+    conditions = {
+        "areas",
+        "causes",
+        "phases",
+        "goals",
+        "conditions",
+        "severity",
+        "days",
+        "area_count",
+        "health_all",
+        "health_any",
+        "diagnosis",
+        "has_match",
+    }
+    others = {
+        "id",
+        "text",
+        "sources",
+        "origin",
+        "kind",
+        "effect_label",
+        "label",
+        "score",
+        "forbid",
+        "forbid_set",
+        "cap",
+        "allow_only",
+        "refer",
+        "no_massage",
+        "note",
+        "dose",
+        "sessions",
+        "specificity",
+        "reasons",
+        "referral",
+        "stop",
+        "note_item",
+    }
+    fields = {f.name for f in dataclasses.fields(CompiledRule)}
+    assert fields - others == conditions, "a new rule field: test it in holds() and in _compiled.residual_check()"
