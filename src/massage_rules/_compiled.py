@@ -186,17 +186,21 @@ class RuleIndex:
     def lookup(self, values: Sequence[Collection[str]]) -> set[int]:
         """Positions of the rules filed under any combination of ``values`` (one collection per dimension)."""
         found: set[int] = set()
+        product = itertools.product
         for dims, table in self._patterns:
             if len(dims) == 1:
                 for value in values[dims[0]]:
                     hit = table.get((value,))
                     if hit is not None:
                         found.update(hit)
-            else:
-                for combo in itertools.product(*(values[d] for d in dims)):
-                    hit = table.get(combo)
-                    if hit is not None:
-                        found.update(hit)
+                continue
+            parts = [values[d] for d in dims]
+            if not all(parts):  # the profile has nothing on one of these dimensions
+                continue
+            for combo in product(*parts):
+                hit = table.get(combo)
+                if hit is not None:
+                    found.update(hit)
         return found
 
 

@@ -33,6 +33,7 @@ from .models import (
 __all__ = ["Resolved", "recommend", "recommend_many", "resolve_profile"]
 
 _DEFAULTS = {"schema_version": SCHEMA_VERSION}
+_NOWHERE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +232,9 @@ class _Screen:
                 self.caps.append((rule, self._scope(rule, rule.cap.where, rule.cap.distal)))
             if rule.allow_only is not None:
                 self.allow.append(rule)
+        # The same restrictions as plain values, for the per-technique loop in ranking.
+        self.forbid_sets = [(rule.forbid_set, scope) for rule, scope in self.forbids]
+        self.cap_limits = [(rule.cap.max, scope) for rule, scope in self.caps if rule.cap is not None]
 
     def _scope(self, rule: CompiledRule, on: str, distal: bool) -> frozenset[str] | None:
         r = self._r
@@ -390,29 +394,29 @@ def _restrict(
     tech_id: str, lowest: int, highest: int, areas: frozenset[str], whole_body: frozenset[str], screen: _Screen
 ) -> tuple[frozenset[str], frozenset[str], int] | None:
     """Where a technique may go under the fired restrictions, what to skip, and its top pressure; None: nowhere."""
-    if any(tech_id not in rule.allow_only for rule in screen.allow if rule.allow_only is not None):
-        return None
+    for rule in screen.allow:
+        if rule.allow_only is not None and tech_id not in rule.allow_only:
+            return None
     blocked: set[str] = set()
-    for rule, scope in screen.forbids:
-        if rule.forbid_set is None or tech_id in rule.forbid_set:
+    for forbid_set, scope in screen.forbid_sets:
+        if forbid_set is None or tech_id in forbid_set:
             if scope is None:
                 return None
             blocked |= scope
-    for rule, scope in screen.caps:
-        assert rule.cap is not None
-        if rule.cap.max < lowest:
+    for cap, scope in screen.cap_limits:
+        if cap < lowest:
             if scope is None:
                 return None
             blocked |= scope
-    areas = areas.difference(blocked)
-    if not areas:
+    if blocked:
+        areas = areas.difference(blocked)
+    if not areas:  # nowhere left, or the technique is not used on any of the client's areas
         return None
-    covers_all = bool(areas & whole_body)
-    for rule, scope in screen.caps:
-        assert rule.cap is not None
-        if rule.cap.max >= lowest and (scope is None or covers_all or not scope.isdisjoint(areas)):
-            highest = min(highest, rule.cap.max)
-    return areas, frozenset(blocked) if covers_all else frozenset(), highest
+    covers_all = bool(areas & whole_body) if whole_body else False
+    for cap, scope in screen.cap_limits:
+        if lowest <= cap < highest and (scope is None or covers_all or not scope.isdisjoint(areas)):
+            highest = cap
+    return areas, frozenset(blocked) if covers_all and blocked else _NOWHERE, highest
 
 
 def _all_areas_ruled_out(screen: _Screen, r: Resolved) -> NoMassageNow | None:
