@@ -11,7 +11,6 @@ import math
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from ._billing import billing_units
 from ._codes import is_icd10_code, resolve_icd10
 from ._compiled import trusted
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
@@ -508,10 +507,7 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         techniques, cited = _rank(fired, screen, r, kb)
         cited |= avoided_sources
         if techniques:
-            plan = build_plan(fired, r, kb, [t.id for t in techniques])
-            billing = billing_units(plan.session_minutes, kb, (t.cpt for t in techniques))
-            if billing is not None:
-                plan = plan.model_copy(update={"billing": billing})
+            plan = build_plan(fired, r, kb, [t.id for t in techniques], [t.cpt for t in techniques])
         elif referral is None:
             no_massage = _all_areas_ruled_out(screen, r)
 

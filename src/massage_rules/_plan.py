@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import _schema as s
+from ._compiled import trusted
 from .models import AfterCare, MeaningfulChange, Plan, PlanAdvice, PlanStep
 
 if TYPE_CHECKING:
@@ -141,12 +142,19 @@ def check_in_sessions(first: int, every: int, last: int) -> tuple[int, ...]:
 
 
 def build_plan(
-    fired: Sequence[CompiledRule], resolved: Resolved, knowledge: KnowledgeBase, offered: Iterable[str] = ()
+    fired: Sequence[CompiledRule],
+    resolved: Resolved,
+    knowledge: KnowledgeBase,
+    offered: Iterable[str] = (),
+    cpt: Iterable[str] = (),
 ) -> Plan:
     """Build the plan for a profile whose care is allowed, with its arithmetic step by step.
 
     ``offered`` names the techniques the answer offers; after-care tied to a technique
-    is shown only when that technique is offered.
+    is shown only when that technique is offered; ``cpt`` lists their codes, for the
+    billing units of a session. Every value comes from validated
+    knowledge and integer arithmetic, so the models are built without re-validation
+    (``trusted``); the batch property tests compare each answer with its validated copy.
     """
     from ._engine import holds
 
@@ -164,7 +172,8 @@ def build_plan(
         base_sources = tuple(default.sources)
     low, high = dose.sessions_min, dose.sessions_max
     steps = [
-        PlanStep(
+        trusted(
+            PlanStep,
             rule=base_id,
             text=base_text,
             add_min=0,
@@ -180,7 +189,8 @@ def build_plan(
         low = max(1, low + rule.sessions.add_min)
         high = max(low, high + rule.sessions.add_max)
         steps.append(
-            PlanStep(
+            trusted(
+                PlanStep,
                 rule=rule.id,
                 text=rule.text,
                 add_min=rule.sessions.add_min,
@@ -195,13 +205,16 @@ def build_plan(
     reassess = settings.reassess
     check_ins = check_in_sessions(first, reassess.every_sessions if reassess else first, high)
     check_in_reason = (
-        PlanAdvice(rule="plan.reassess", text=reassess.text, sources=tuple(reassess.sources)) if reassess else None
+        trusted(PlanAdvice, rule="plan.reassess", text=reassess.text, sources=tuple(reassess.sources))
+        if reassess
+        else None
     )
     meaningful = None
     mcid = settings.meaningful_change
     if mcid is not None:
         by = dose.expect_change_by_session or default.expect_change_by_session or first
-        meaningful = MeaningfulChange(
+        meaningful = trusted(
+            MeaningfulChange,
             pain_points=mcid.pain_points,
             pain_percent=mcid.pain_percent,
             function_points=mcid.function_points,
@@ -220,18 +233,23 @@ def build_plan(
             continue
         rule = advice.rule
         if advice.kind == "maintenance":
-            maintenance.append(PlanAdvice(rule=rule.id, text=rule.text, sources=rule.sources))
+            maintenance.append(trusted(PlanAdvice, rule=rule.id, text=rule.text, sources=rule.sources))
         else:
             kind: Any = advice.kind
-            aftercare.append(AfterCare(rule=rule.id, kind=kind, text=rule.text, sources=rule.sources))
+            aftercare.append(trusted(AfterCare, rule=rule.id, kind=kind, text=rule.text, sources=rule.sources))
     aftercare.sort(key=lambda a: _KIND_ORDER[a.kind])  # stable: file order within a kind
-    return Plan(
+    from ._billing import billing_units  # _billing imports _knowledge, which imports this module
+
+    billing = billing_units(dose.session_minutes, knowledge, cpt)
+    return trusted(
+        Plan,
         sessions_min=low,
         sessions_max=high,
         sessions_per_week=dose.sessions_per_week,
         session_minutes=dose.session_minutes,
         check_in_after_sessions=first,
         derivation=tuple(steps),
+        billing=billing,
         check_in_sessions=check_ins,
         check_in_reason=check_in_reason,
         meaningful_change=meaningful,
