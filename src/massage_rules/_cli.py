@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 EXAMPLES = """\
@@ -21,8 +21,11 @@ examples:
   suggest --profile client.yaml          # the same fields in a YAML or JSON file
   suggest --profile client.yaml --json   # the whole result as JSON
 
-exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile
+exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile,
+            3 an internal error (a bug: set MASSAGE_RULES_DEBUG=1 to see the traceback)
 """
+EXIT_INTERNAL = 3
+DEBUG_ENV = "MASSAGE_RULES_DEBUG"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -110,7 +113,7 @@ def _profile_fields(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _fail(code: int, message: str) -> int:
-    print(f"suggest: {message}", file=sys.stderr)
+    _say(f"suggest: {message}")
     return code
 
 
@@ -143,21 +146,69 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProfileError as exc:
         return _fail(2, f"bad profile: {exc}")
     text = result.model_dump_json(indent=2) + "\n" if args.json else render_text(result)
+    return _write(text)
+
+
+def _write(text: str) -> int:
+    """Write the result to stdout: 0 when written or when the reader left early, 2 when stdout is unusable."""
+    if sys.stdout is None:  # started with stdout closed (`suggest ... >&-`)
+        return _fail(2, "cannot write the result: standard output is closed")
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:  # `suggest ... | head -1`: the reader left; that is not an error
         _silence_stdout()
+    except OSError as exc:
+        _silence_stdout()
+        return _fail(2, f"cannot write the result: {exc.strerror or exc}")
     return 0
 
 
 def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
     import os
 
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        sys.stdout = None
+
+
+def guarded(prog: str, entry: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
+    """Run a command's ``main``; an unexpected exception becomes one line on stderr and exit code 3.
+
+    Every expected failure has its own message and code already; what reaches
+    here is a bug. Set ``MASSAGE_RULES_DEBUG=1`` to get the traceback instead.
+    """
+    import os
+
+    try:
+        return entry(argv)
+    except KeyboardInterrupt:
+        _say(f"{prog}: interrupted")
+        return 130
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            raise
+        detail = (str(exc).splitlines() or [""])[0][:200]
+        _say(
+            f"{prog}: internal error: {type(exc).__name__}: {detail} "
+            f"(a bug; please report it, and set {DEBUG_ENV}=1 to see the traceback)"
+        )
+        return EXIT_INTERNAL
+
+
+def _say(line: str) -> None:
+    """One diagnostic line on stderr; if stderr is closed too, nothing more can be said."""
+    import contextlib
+
+    if sys.stderr is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr)
 
 
 def run() -> NoReturn:  # pragma: no cover - the console-script entry point
     """Console-script entry point."""
-    sys.exit(main())
+    sys.exit(guarded("suggest", main))

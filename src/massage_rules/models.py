@@ -79,6 +79,8 @@ def _ascii_id(raw: str, field: str, normalise: Callable[[str], str]) -> str:
         return norm
     odd = next(c for c in norm if not c.isascii())
     name = unicodedata.name(odd, "(unnamed)")
+    if 0xDC80 <= ord(odd) <= 0xDCFF:  # how Python carries a byte that was not valid UTF-8
+        name = f"(the undecodable byte 0x{ord(odd) - 0xDC00:02X})"
     glyph = f"'{odd}' " if odd.isprintable() and not odd.isspace() else ""
     guess = normalise(raw.translate(_INVISIBLE).translate(_LOOK_ALIKES))
     if not guess.isascii():
