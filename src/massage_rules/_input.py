@@ -118,4 +118,4 @@ def _parse_json(text: str) -> Any:
     except RecursionError:
         raise _JsonError("the document is nested too deeply") from None
     except ValueError as exc:  # e.g. an integer with more digits than Python will convert
-        raise _JsonError(f"not valid JSON: {exc}") from None
+        raise _JsonError(f"not valid JSON: {str(exc).split(';')[0].split(':')[0]}") from None

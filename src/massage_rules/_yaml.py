@@ -55,6 +55,18 @@ def _pos(node: yaml.Node) -> Position:
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """SafeLoader with duplicate-key refusal and position tracking."""
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Build one value; a scalar Python cannot hold (a 5,000-digit int, 2001-13-45) is a located error."""
+        try:
+            return super().construct_object(node, deep)
+        except YamlLoadError:
+            raise
+        except (ValueError, OverflowError) as exc:
+            text = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            reason = str(exc).split(";")[0].split(":")[0]
+            raise YamlLoadError(f"the value '{shown}' cannot be read: {reason}", *_pos(node)) from exc
+
     def construct_marked_mapping(self, node: yaml.MappingNode) -> MarkedDict:
         self.flatten_mapping(node)
         result = MarkedDict()

@@ -65,6 +65,8 @@ def test_alias_expansion_is_counted() -> None:
         ("a: 1\nb: \x00\n", 2, "not valid YAML: character U+0000 is not allowed"),
         ("a: &r {b: *r}\n", 1, "an alias refers to a value that contains it"),
         ("---\na: 1\n---\nb: 2\n", 3, "a second document ('---'); one document per file"),
+        ("a: 1\nb: " + "9" * 5000 + "\n", 2, "the value '9999999999999999999999999999999999999...' cannot be read"),
+        ("a: [1, 2001-13-45]\n", 1, "the value '2001-13-45' cannot be read: month must be in 1..12"),
     ],
 )
 def test_refusals_name_the_line(text: str, line: int, message: str) -> None:
