@@ -30,7 +30,8 @@ DEBUG_ENV = "MASSAGE_RULES_DEBUG"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        _say(f"{self.prog}: error: {message} (see {self.prog} --help)")
+        self.exit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,6 +113,14 @@ def _profile_fields(args: argparse.Namespace) -> dict[str, Any]:
     return fields
 
 
+def _worst(exc: Exception) -> str:
+    """The worst problem of a KnowledgeError, and how many more there are, on one line."""
+    problems: tuple[object, ...] = getattr(exc, "problems", ())
+    if len(problems) <= 1:
+        return str(exc)
+    return f"{problems[0]} (and {len(problems) - 1} more problems; load_knowledge() lists them all)"
+
+
 def _fail(code: int, message: str) -> int:
     _say(f"suggest: {message}")
     return code
@@ -130,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         knowledge = load_knowledge(args.knowledge) if args.knowledge else default_knowledge()
     except KnowledgeError as exc:
-        return _fail(1, f"broken knowledge: {exc}")
+        return _fail(1, f"broken knowledge: {_worst(exc)}")
     try:
         fields: dict[str, Any] = {}
         if args.profile:
@@ -205,6 +214,8 @@ def _say(line: str) -> None:
 
     if sys.stderr is None:
         return
+    # A value echoed in a message may hold a newline or a control character; keep it one line.
+    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
     with contextlib.suppress(OSError, ValueError):
         print(line, file=sys.stderr)
 

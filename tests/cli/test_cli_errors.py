@@ -45,6 +45,8 @@ def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
         ([*GOOD, "--health", "@calf"], "suggest: bad profile: health[0]: '@calf' names no finding before '@'"),
         ([*GOOD, "--area", "n\udcffck"], "suggest: bad profile: areas[1]: 'n\\udcffck' holds U+DCFF"),
         ([*GOOD, "--area", "x" * 5000], "suggest: bad profile: areas[1]: is 5000 characters long; at most 200"),
+        (["\n"], "suggest: error: unrecognized arguments: \\n (see suggest --help)"),
+        ([*GOOD, "--cause", "a\nb\x1b[2J"], "suggest: bad profile: cause: 'a_b\\x1b[2j' is not a known cause"),
         ([*GOOD, "--profile", "/nonexistent/p.yaml"], "suggest: bad profile: profile: '/nonexistent/p.yaml' cannot"),
         ([*GOOD, "--knowledge", "/nonexistent/k.yaml"], "suggest: broken knowledge: /nonexistent/k.yaml: cannot"),
     ],
@@ -129,6 +131,17 @@ def test_knowledge_that_is_a_directory(tmp_path: Path, capsys: pytest.CaptureFix
     code, _, err = run_main(["--knowledge", str(tmp_path), *GOOD], capsys)
     assert code == 1
     assert err == f"suggest: broken knowledge: {tmp_path}: is a directory, not a knowledge file\n"
+
+
+def test_many_knowledge_problems_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Several knowledge problems print the worst one and a count, on one line, exit 1."""
+    path = tmp_path / "k.yaml"
+    path.write_text("sources:\n  - {id: a}\n  - {id: b}\n")
+    code, _, err = run_main(["--knowledge", str(path), *GOOD], capsys)
+    assert code == 1
+    assert err.count("\n") == 1
+    assert err.startswith(f"suggest: broken knowledge: {path}:2:5: rule 'a': sources.citation: is required (and ")
+    assert err.endswith(" more problems; load_knowledge() lists them all)\n")
 
 
 def test_internal_error_is_one_line_and_exit_3(
