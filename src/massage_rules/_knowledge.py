@@ -312,12 +312,13 @@ def _schema_message(err: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
     if err["type"] == "missing":
         return f"{path}: is required"
     if err["type"] == "string_pattern_mismatch" and isinstance(err.get("input"), str):
-        return f"{path}: {_id_problem(err['input'])}"
+        rule_id = ":" in str((err.get("ctx") or {}).get("pattern", ""))
+        return f"{path}: {_id_problem(err['input'], rule_id)}"
     msg = str(err["msg"]).removeprefix("Value error, ")
     return f"{path}: {msg}"
 
 
-def _id_problem(value: str) -> str:
+def _id_problem(value: str, rule_id: bool = False) -> str:
     """Say why ``value`` is not an id; ids are lower-case ASCII, so case or look-alike twins cannot exist."""
     shown = value if len(value) <= 80 else value[:77] + "..."
     for char in value:
@@ -325,8 +326,9 @@ def _id_problem(value: str) -> str:
             code = f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}"
             return f"'{shown}' holds the non-ASCII character '{char}' ({code}); ids use a-z, 0-9 and _ only"
     if value != value.lower():
-        return f"'{shown}' has capitals; ids are lower case, so write '{value.lower()}'"
-    return f"'{shown}' is not an id: start with a-z, then a-z, 0-9 or _"
+        return f"'{shown}' has capitals; ids are lower case, so write '{'_'.join(value.lower().split())}'"
+    rest = "a-z, 0-9, _, '.', ':' or '-'" if rule_id else "a-z, 0-9 or _"
+    return f"'{shown}' is not an id: start with a-z, then {rest}"
 
 
 def _model_for(loc: tuple[Any, ...]) -> type[Any] | None:

@@ -63,6 +63,21 @@ CASES: list[tuple[str, bytes, str]] = [
         "(U+0435 CYRILLIC SMALL LETTER IE); ids use a-z, 0-9 and _ only",
     ),
     (
+        "rule_id_with_spaces",
+        b"rules:\n  - id: Neck Rule\n    text: x\n    when: {}\n    sources: [werner]\n",
+        ":2:5: rule 'Neck Rule': rules.id: 'Neck Rule' has capitals; ids are lower case, so write 'neck_rule'",
+    ),
+    (
+        "id_starting_with_digit",
+        b"findings:\n  - {id: 9lives, name: X}\n",
+        ":2:6: rule '9lives': findings.id: '9lives' is not an id: start with a-z, then a-z, 0-9 or _",
+    ),
+    (
+        "rule_id_with_bad_character",
+        b"rules:\n  - id: neck/rule\n    text: x\n    when: {}\n    sources: [werner]\n",
+        "'neck/rule' is not an id: start with a-z, then a-z, 0-9, _, '.', ':' or '-'",
+    ),
+    (
         "id_twice",
         TECHNIQUE.format(id="swedish", weight=1).encode(),
         ":2:5: rule 'swedish': technique id 'swedish' is already defined at ",
