@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import os
 import stat
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -397,8 +398,17 @@ def load_knowledge(extra: Sequence[str | Path] = (), *, bundled: bool = True) ->
 
     Raises :class:`~massage_rules.KnowledgeError` listing every problem, worst first.
     """
-    if isinstance(extra, str | Path):
+    if isinstance(extra, str | os.PathLike):
         extra = [extra]
+    if not isinstance(extra, Iterable) or isinstance(extra, bytes):
+        raise KnowledgeError(
+            [Problem(0, "<extra>", 0, 0, f"expected a list of file paths, not {type(extra).__name__}")]
+        )
+    extra = list(extra)
+    for i, item in enumerate(extra):
+        if not isinstance(item, str | os.PathLike):
+            problem = f"extra[{i}]: expected a file path, not {type(item).__name__}"
+            raise KnowledgeError([Problem(0, "<extra>", 0, 0, problem)])
     paths = [*(bundled_knowledge_paths() if bundled else ()), *(Path(p) for p in extra)]
     if not paths:
         raise KnowledgeError([Problem(0, "<none>", 0, 0, "no knowledge files to load")])

@@ -138,3 +138,19 @@ def test_many_schema_errors_are_capped(tmp_path: Path) -> None:
         mr.load_knowledge([path], bundled=False)
     assert len(caught.value.problems) == _knowledge.MAX_PROBLEMS_PER_FILE + 1
     assert f"{path}: has 6000 problems; the first 50 follow" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (123, "<extra>: expected a list of file paths, not int"),
+        (b"k.yaml", "<extra>: expected a list of file paths, not bytes"),
+        ([None], "<extra>: extra[0]: expected a file path, not NoneType"),
+        (["k.yaml", 3], "<extra>: extra[1]: expected a file path, not int"),
+    ],
+)
+def test_extra_that_is_not_paths_is_a_knowledge_error(extra: object, message: str) -> None:
+    """load_knowledge(extra=...) with something other than paths raises KnowledgeError, not TypeError."""
+    with pytest.raises(mr.KnowledgeError) as caught:
+        mr.load_knowledge(extra)  # type: ignore[arg-type]
+    assert str(caught.value) == message
