@@ -55,18 +55,6 @@ def _pos(node: yaml.Node) -> Position:
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """SafeLoader with duplicate-key refusal and position tracking."""
 
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        """Build one value; a scalar Python cannot hold (a 5,000-digit int, 2001-13-45) is a located error."""
-        try:
-            return super().construct_object(node, deep)
-        except YamlLoadError:
-            raise
-        except (ValueError, OverflowError) as exc:
-            text = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
-            shown = text if len(text) <= 40 else text[:37] + "..."
-            reason = str(exc).split(";")[0].split(":")[0]
-            raise YamlLoadError(f"the value '{shown}' cannot be read: {reason}", *_pos(node)) from exc
-
     def construct_marked_mapping(self, node: yaml.MappingNode) -> MarkedDict:
         self.flatten_mapping(node)
         result = MarkedDict()
@@ -115,12 +103,37 @@ MAX_DEPTH = 64
 
 
 def _check_graph(root: yaml.Node) -> None:
-    """Refuse a node graph that is cyclic, too deep, or expands (through aliases) to too many values.
+    """Refuse a node graph that is too deep or expands (through aliases) to too many values.
 
     PyYAML builds an alias as a shared reference, so an alias bomb loads in
-    microseconds and explodes later, in whatever walks the result. Sizes are
-    counted as if every alias were expanded, once per node thanks to a memo.
+    microseconds and explodes later, in whatever walks the result. A quick walk
+    covers the usual document without shared collections; one with them gets
+    the exact count, as if every alias were expanded.
     """
+    count = 0
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:  # a collection reached twice: an alias; count it properly
+            _check_expansion(root)
+            return
+        seen.add(id(node))
+        count += 1
+        if depth > MAX_DEPTH:
+            raise YamlLoadError(f"the document is nested more than {MAX_DEPTH} levels deep", *_pos(node))
+        children = node.value if isinstance(node, yaml.SequenceNode) else [p for pair in node.value for p in pair]
+        for child in children:
+            if isinstance(child, yaml.ScalarNode):
+                count += 1
+            else:
+                stack.append((child, depth + 1))
+    if count > MAX_VALUES:
+        raise YamlLoadError(f"the document expands to more than {MAX_VALUES} values", *_pos(root))
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Exact expanded size and depth of a graph with shared nodes, each node visited once (memo)."""
     size: dict[int, int] = {}
     depth: dict[int, int] = {}
     on_path: set[int] = set()
@@ -153,6 +166,27 @@ def _check_graph(root: yaml.Node) -> None:
         stack.extend((child, False) for child in children if id(child) not in size)
 
 
+def _unreadable_scalar(root: yaml.Node, exc: Exception) -> YamlLoadError:
+    """Find the scalar that failed to construct (a 5,000-digit int, 2001-13-45) and say where it is."""
+    probe = _Loader("")
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                probe.construct_object(node)
+            except (ValueError, OverflowError) as error:
+                text = str(node.value)
+                shown = text if len(text) <= 40 else text[:37] + "..."
+                reason = str(error).split(";")[0].split(":")[0]
+                return YamlLoadError(f"the value '{shown}' cannot be read: {reason}", *_pos(node))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(reversed([part for pair in node.value for part in pair]))
+    return YamlLoadError(f"a value cannot be read: {exc}")
+
+
 def _reader_position(text: str, position: int) -> Position:
     before = text[:position]
     return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
@@ -180,8 +214,12 @@ def load_yaml_text(text: str) -> Any:
             node = loader.get_single_node()
             if node is None:
                 return None
-            _check_graph(node)
-            return loader.construct_document(node)
+            if not isinstance(node, yaml.ScalarNode):
+                _check_graph(node)
+            try:
+                return loader.construct_document(node)
+            except (ValueError, OverflowError) as exc:  # a scalar Python cannot hold
+                raise _unreadable_scalar(node, exc) from exc
         finally:
             loader.dispose()
     except YamlLoadError:
