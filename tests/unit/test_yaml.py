@@ -50,6 +50,13 @@ def test_alias_expansion_is_counted() -> None:
     assert error.line == 3
 
 
+def test_too_many_plain_values_are_refused() -> None:
+    """A document without aliases is held to the same value budget."""
+    error = refused("[" + "1, " * MAX_VALUES + "1]")
+    assert error.message == f"the document expands to more than {MAX_VALUES} values"
+    assert error.line == 1
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
