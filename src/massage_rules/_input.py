@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import stat
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,9 @@ MAX_PROFILE_BYTES = 1024 * 1024
 
 def severity_from_text(value: str, knowledge: KnowledgeBase) -> int:
     """Read ``"6"`` or a band word such as ``"moderate"`` as a 0-10 pain score."""
-    text = value.strip()
-    if text.isdigit():
-        return int(text)
+    text = unicodedata.normalize("NFKC", value).strip()
+    if text.isascii() and text.isdigit():  # str.isdigit alone accepts '²', which int() refuses
+        return _digits(text, "severity")
     word = normalise_id(text)
     band = knowledge.severity_bands.get(word)
     if band is None:
@@ -40,6 +41,12 @@ def severity_from_text(value: str, knowledge: KnowledgeBase) -> int:
             close_match(word, knowledge.severity_bands),
         )
     return band.nrs
+
+
+def _digits(text: str, field: str) -> int:
+    if len(text) > 6:  # int() refuses thousands of digits, and no score needs more than two
+        raise ProfileError(field, text, f"must be from 0 to 10, not {text[:12]}... ({len(text)} digits)")
+    return int(text)
 
 
 def parse_profile(data: Mapping[str, Any], knowledge: KnowledgeBase | None = None) -> ClientProfile:

@@ -260,8 +260,12 @@ class ClientProfile(_Frozen):
         low, high = _RANGES[name]
         if value is None and name == "days_since_onset":
             return None
-        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-            value = int(value.strip())  # "6" means 6; words are read by parse_profile
+        if isinstance(value, str):
+            digits = unicodedata.normalize("NFKC", value).strip()
+            if digits.isascii() and digits.isdigit():  # "6" means 6; words are read by parse_profile
+                if len(digits) > 6:
+                    _refuse(name, value, f"must be from {low} to {high}, not {digits[:12]}... ({len(digits)} digits)")
+                value = int(digits)
         if isinstance(value, bool) or not isinstance(value, numbers.Real | decimal.Decimal):
             kind = f"the text {_show(value)}" if isinstance(value, str) else type(value).__name__
             _refuse(name, value, f"must be a whole number from {low} to {high}, not {kind}")

@@ -36,6 +36,7 @@ def make(**change: Any) -> mr.ClientProfile:
         ({"cause": "   "}, "cause", None),
         ({"severity": "6"}, "severity", 6),
         ({"severity": " 7 "}, "severity", 7),
+        ({"severity": "６"}, "severity", 6),
         ({"severity": 6.0}, "severity", 6),
         ({"severity": Decimal("4")}, "severity", 4),
         ({"severity": Fraction(10, 2)}, "severity", 5),
@@ -60,6 +61,7 @@ def test_loose_values_normalise_to_the_obvious_value(change: dict[str, Any], fie
         ({"severity": "six"}, "severity", "severity: must be a whole number from 0 to 10, not the text 'six'"),
         ({"severity": "٦"}, "severity", "severity: must be a whole number from 0 to 10, not the text '٦'"),
         ({"severity": 10**5000}, "severity", "severity: must be from 0 to 10, not <a int too large to show>"),
+        ({"severity": "9" * 5000}, "severity", "severity: must be from 0 to 10, not 999999999999... (5000 digits)"),
         ({"days_since_onset": -3}, "days_since_onset", "days_since_onset: must be from 0 to 36500, not -3"),
         ({"areas": None}, "areas", "areas: must be a list of strings, not NoneType"),
         ({"areas": {"lower_back": 1}}, "areas", "areas: must be a list of strings, not dict"),
@@ -174,3 +176,17 @@ def test_severity_words_go_through_parse_profile(kb: mr.KnowledgeBase) -> None:
     with pytest.raises(mr.ProfileError) as caught:
         _input.parse_profile({**BASE, "severity": "moderat"}, kb)
     assert caught.value.suggestion == "moderate"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("9" * 5000, "severity: must be from 0 to 10, not 999999999999... (5000 digits)"),
+        ("٦", "severity: '٦' is neither a 0-10 pain score nor a severity word (allowed: 0-10, mild, moderate, severe)"),
+    ],
+)
+def test_severity_text_that_int_would_choke_on(text: str, message: str, kb: mr.KnowledgeBase) -> None:
+    """Digit strings int() cannot read (too long, non-ASCII digits) are ProfileErrors, never a bare ValueError."""
+    with pytest.raises(mr.ProfileError) as caught:
+        _input.parse_profile({**BASE, "severity": text}, kb)
+    assert str(caught.value) == message
