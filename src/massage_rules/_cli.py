@@ -90,8 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _days(value: str) -> int:
     text = value.strip()
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of days")
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        shown = value if len(value) <= 20 else value[:17] + "..."
+        raise argparse.ArgumentTypeError(f"'{shown}' is not a whole number of days (0 to 36500)")
     return int(text)
 
 

@@ -32,11 +32,13 @@ def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
         (["--area"], "suggest: error: argument --area: expected one argument (see suggest --help)"),
         (
             ["--days-since-onset", "-3", *GOOD],
-            "suggest: error: argument --days-since-onset: '-3' is not a whole number of days (see suggest --help)",
+            "suggest: error: argument --days-since-onset: '-3' is not a whole number of days (0 to 36500) "
+            "(see suggest --help)",
         ),
         (
             ["--days-since-onset", "three", *GOOD],
-            "suggest: error: argument --days-since-onset: 'three' is not a whole number of days (see suggest --help)",
+            "suggest: error: argument --days-since-onset: 'three' is not a whole number of days (0 to 36500) "
+            "(see suggest --help)",
         ),
         ([], "suggest: no profile given: use --area, --severity, --phase, --goal ... or --profile FILE"),
         ([*GOOD, "--severity", "11"], "suggest: bad profile: severity: must be from 0 to 10, not 11"),
@@ -45,6 +47,10 @@ def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
         ([*GOOD, "--health", "@calf"], "suggest: bad profile: health[0]: '@calf' names no finding before '@'"),
         ([*GOOD, "--area", "n\udcffck"], "suggest: bad profile: areas[1]: 'n\\udcffck' holds U+DCFF"),
         ([*GOOD, "--area", "x" * 5000], "suggest: bad profile: areas[1]: is 5000 characters long; at most 200"),
+        (
+            ["--days-since-onset", "²", *GOOD],
+            "suggest: error: argument --days-since-onset: '²' is not a whole number of days (0 to 36500)",
+        ),
         (["\n"], "suggest: error: unrecognized arguments: \\n (see suggest --help)"),
         ([*GOOD, "--cause", "a\nb\x1b[2J"], "suggest: bad profile: cause: 'a_b\\x1b[2j' is not a known cause"),
         ([*GOOD, "--profile", "/nonexistent/p.yaml"], "suggest: bad profile: profile: '/nonexistent/p.yaml' cannot"),
