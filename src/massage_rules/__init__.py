@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._billing import billing_units
 from ._engine import recommend
+from ._interop import to_cds_hooks_cards, to_fhir_careplan
 from ._knowledge import KnowledgeBase, load_knowledge
 from .errors import KnowledgeError, MassageRulesError, Problem, ProfileError
 from .models import (
     Avoidance,
+    BillingUnits,
     ClientProfile,
     KnowledgeStamp,
     MatchedCondition,
@@ -42,6 +45,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "Avoidance",
+    "BillingUnits",
     "ClientProfile",
     "KnowledgeBase",
     "KnowledgeError",
@@ -62,6 +66,9 @@ __all__ = [
     "Referral",
     "SourceRef",
     "__version__",
+    "billing_units",
     "load_knowledge",
     "recommend",
+    "to_cds_hooks_cards",
+    "to_fhir_careplan",
 ]

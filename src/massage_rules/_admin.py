@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 # (name, module): the module is imported when the parser is built.
-SUBCOMMANDS: tuple[tuple[str, str], ...] = ()
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (("schema", "massage_rules._cmd_schema"),)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+FORMATS = ("text", "json", "markdown", "cds-hooks", "fhir")
 EXAMPLES = """\
 examples:
   suggest --area lower_back --cause posture --severity 6 --phase chronic --goal pain_relief --goal mobility
@@ -20,6 +21,7 @@ examples:
   suggest --area calf --severity moderate --phase subacute --goal pain_relief --health varicose_veins@calf
   suggest --profile client.yaml          # the same fields in a YAML or JSON file
   suggest --profile client.yaml --json   # the whole result as JSON
+  suggest --profile client.yaml --format markdown > handout.md   # a client handout
 
 exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile,
             3 an internal error (a bug: set MASSAGE_RULES_DEBUG=1 to see the traceback)
@@ -83,9 +85,41 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="add a clinic's knowledge file on top of the bundled base (repeat)",
     )
-    parser.add_argument("--json", action="store_true", help="print the whole result as JSON")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="text (for the therapist; the default), json (the whole result), markdown (a client handout), "
+        "cds-hooks (a CDS Hooks response with cards) or fhir (a FHIR R4 CarePlan)",
+    )
+    parser.add_argument("--json", action="store_true", help="the same as --format json")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     return parser
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.json and args.format not in (None, "json"):
+        raise SystemExit(_fail(2, f"--json and --format {args.format} disagree; give one"))
+    return "json" if args.json else (args.format or "text")
+
+
+def _render(result: Any, fmt: str) -> str:
+    if fmt == "json":
+        return str(result.model_dump_json(indent=2)) + "\n"
+    if fmt in ("cds-hooks", "fhir"):
+        import json
+
+        from ._interop import to_cds_hooks_cards, to_fhir_careplan
+
+        payload = {"cards": to_cds_hooks_cards(result)} if fmt == "cds-hooks" else to_fhir_careplan(result)
+        return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        from ._handout import render_markdown
+
+        return render_markdown(result)
+    from ._render import render_text
+
+    return render_text(result)
 
 
 def _days(value: str) -> int:
@@ -134,7 +168,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from . import _input
     from ._engine import recommend
     from ._knowledge import default_knowledge, load_knowledge
-    from ._render import render_text
     from .errors import KnowledgeError, ProfileError
 
     try:
@@ -155,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = recommend(profile, knowledge)
     except ProfileError as exc:
         return _fail(2, f"bad profile: {exc}")
-    text = result.model_dump_json(indent=2) + "\n" if args.json else render_text(result)
+    text = _render(result, _format(args))
     return _write(text)
 
 

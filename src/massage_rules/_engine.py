@@ -11,6 +11,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ._billing import billing_units
+from ._codes import is_icd10_code, resolve_icd10
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
 from ._plan import build_plan
 from .errors import ProfileError, close_match
@@ -49,6 +51,7 @@ class Resolved:
     health: frozenset[str]
     health_areas: dict[str, frozenset[str]]  # finding -> the areas it was tied to (empty: none said)
     diagnoses: frozenset[str]
+    code_notes: tuple[str, ...] = ()  # how a client's ICD-10-CM code was read through a broader one
 
     def index_keys(self) -> list[tuple[str, str]]:
         """The keys under which rules that may fire for this profile are indexed."""
@@ -65,6 +68,16 @@ class Resolved:
 def _unknown(field: str, value: str, kind: str, allowed: Iterable[str]) -> ProfileError:
     allowed = list(allowed)
     return ProfileError(field, value, f"'{value}' is not a known {kind}", allowed, close_match(value, allowed))
+
+
+def _unknown_code(field: str, code: str, close: tuple[str, ...], knowledge: KnowledgeBase) -> ProfileError:
+    hint = f"; codes it knows in {code[:3]}: {', '.join(close)}" if close else ""
+    return ProfileError(
+        field,
+        code,
+        f"ICD-10-CM code {code} is not in the knowledge base and refines none of its codes{hint}",
+        knowledge.icd10_index,
+    )
 
 
 def phase_for_days(days: int, knowledge: KnowledgeBase) -> str:
@@ -113,8 +126,18 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
         if area:
             tied.add(area)
     diagnoses: set[str] = set()
+    code_notes: list[str] = []
     for i, diagnosis in enumerate(profile.conditions):
-        condition = knowledge.icd10_index.get(diagnosis, diagnosis)
+        condition = diagnosis
+        if is_icd10_code(diagnosis):
+            found = resolve_icd10(diagnosis, knowledge.icd10_index)
+            if found.condition is None:
+                raise _unknown_code(f"conditions[{i}]", diagnosis, found.close, knowledge)
+            condition = found.condition
+            if found.via != diagnosis:
+                code_notes.append(
+                    f"ICD-10-CM code {diagnosis} was read as '{condition}' (code {found.via}), which it refines"
+                )
         if condition not in knowledge.conditions:
             allowed = [*knowledge.conditions, *knowledge.icd10_index]
             raise _unknown(f"conditions[{i}]", diagnosis, "condition id or ICD-10-CM code", allowed)
@@ -131,6 +154,7 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
         health=frozenset(health_areas),
         health_areas={k: frozenset(v) for k, v in health_areas.items()},
         diagnoses=frozenset(diagnoses),
+        code_notes=tuple(code_notes),
     )
 
 
@@ -412,6 +436,9 @@ def recommend(profile: ClientProfile, knowledge: KnowledgeBase | None = None) ->
         techniques = _rank(fired, screen, r, kb)
         if techniques:
             plan = build_plan(fired, r, kb)
+            billing = billing_units(plan.session_minutes, kb, (t.cpt for t in techniques))
+            if billing is not None:
+                plan = plan.model_copy(update={"billing": billing})
         elif referral is None:
             no_massage = _all_areas_ruled_out(screen, r)
 
@@ -430,6 +457,7 @@ def recommend(profile: ClientProfile, knowledge: KnowledgeBase | None = None) ->
         (n.sources for n in notes),
         (p.sources for p in limits),
         (step.sources for step in (plan.derivation if plan else ())),
+        ([plan.billing.sources] if plan and plan.billing else []),
         ([no_massage.sources] if no_massage else []),
     )
     return Recommendation(
@@ -444,7 +472,7 @@ def recommend(profile: ClientProfile, knowledge: KnowledgeBase | None = None) ->
         plan=plan,
         conditions=conditions,
         notes=notes,
-        warnings=tuple(dict.fromkeys(screen.warnings)),
+        warnings=tuple(dict.fromkeys([*r.code_notes, *screen.warnings])),
         sources=tuple(
             SourceRef(
                 id=sid, citation=kb.sources[sid].citation, url=kb.sources[sid].url, evidence=kb.sources[sid].evidence

@@ -104,6 +104,7 @@ class KnowledgeBase:
         "_condition_rules",
         "_index",
         "areas",
+        "billing",
         "causes",
         "conditions",
         "content_hash",
@@ -125,6 +126,7 @@ class KnowledgeBase:
     )
 
     areas: Mapping[str, s.Area]
+    billing: s.Billing | None
     causes: Mapping[str, s.Named]
     goals: Mapping[str, s.Named]
     phases: Mapping[str, s.Phase]
@@ -559,6 +561,18 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         if phase not in plan_defaults:
             checker.error((files[0][0], 0, 0), f"plan.defaults has no entry for phase '{phase}'")
 
+    billing: s.Billing | None = None
+    billed_in = ""
+    for name, model, data in files:
+        if model.billing is None:
+            continue
+        item = _Located(model.billing, name, data, ("billing",))
+        if billing is not None:
+            checker.error(item.where(), f"a second billing section; the first is in {billed_in}")
+            continue
+        billing, billed_in = model.billing, name
+        cite(item, "billing", model.billing.sources)
+
     icd10: dict[str, str] = {}
     for ident, item in conditions.items():
         for code in item.value.icd10:
@@ -592,6 +606,7 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
     frozen = MappingProxyType
     return KnowledgeBase(
         areas=frozen({k: v.value for k, v in areas.items()}),
+        billing=billing,
         causes=frozen({k: v.value for k, v in causes.items()}),
         goals=frozen({k: v.value for k, v in goals.items()}),
         phases=frozen({k: v.value for k, v in phases.items()}),

@@ -114,6 +114,13 @@ def render_text(result: Recommendation) -> str:
                 else f"{step.add_min:+d}/{step.add_max:+d} -> {step.sessions_min}-{step.sessions_max}"
             )
             out.append(_wrap(f"{change}: {step.text} [{step.rule}]", "    "))
+        if plan.billing is not None:
+            bill = plan.billing
+            codes = f" of {', '.join(bill.cpt)}" if bill.cpt else ""
+            out.append(
+                f"Billing: {bill.units} unit(s){codes} for {bill.session_minutes} timed minutes "
+                f"({bill.unit_minutes}-min units, {bill.min_minutes_for_unit}-min threshold) [{bill.rule}]"
+            )
         out.append("")
 
     if result.conditions:

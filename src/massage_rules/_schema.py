@@ -13,12 +13,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from ._codes import ICD10CM_PATTERN
 from ._frozen import freeze
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]*$", max_length=128)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-Icd10 = Annotated[str, StringConstraints(pattern=r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")]
+Icd10 = Annotated[str, StringConstraints(pattern=ICD10CM_PATTERN)]
 Cpt = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 Pressure = Annotated[int, Field(ge=0, le=5)]
 Nrs = Annotated[int, Field(ge=0, le=10)]
@@ -35,12 +36,6 @@ class _Strict(BaseModel):
         for name, value in self.__dict__.items():
             if isinstance(value, list | dict):
                 self.__dict__[name] = freeze(value)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is part of a loaded knowledge base and cannot be changed")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is part of a loaded knowledge base and cannot be changed")
 
 
 def _finite(value: float) -> float:
@@ -299,6 +294,22 @@ class PlanSettings(_Strict):
     defaults: list[PhaseDefault] = []
 
 
+class Billing(_Strict):
+    """How timed CPT codes turn minutes into billing units, and the rule that says so."""
+
+    text: Text  # the rule in words, cited in every result that reports units
+    unit_minutes: int = Field(ge=1, le=60)
+    min_minutes_for_unit: int = Field(ge=1, le=60)  # a unit (or the last one) needs at least this many minutes
+    timed_cpt: list[Cpt] = Field(min_length=1)  # codes billed per unit of time
+    sources: list[Id] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _threshold_within_unit(self) -> Billing:
+        if self.min_minutes_for_unit > self.unit_minutes:
+            raise ValueError("min_minutes_for_unit is greater than unit_minutes")
+        return self
+
+
 class Pack(_Strict):
     """Who wrote a knowledge file, and which version it is."""
 
@@ -319,3 +330,4 @@ class KnowledgeFile(_Strict):
     conditions: list[Condition] = []
     rules: list[Rule] = []
     plan: PlanSettings = PlanSettings()
+    billing: Billing | None = None

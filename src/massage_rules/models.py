@@ -18,10 +18,12 @@ from typing import Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from ._codes import looks_like_icd10, normalise_icd10
 from .errors import ProfileError, close_match
 
 __all__ = [
     "Avoidance",
+    "BillingUnits",
     "ClientProfile",
     "KnowledgeStamp",
     "MatchedCondition",
@@ -42,7 +44,6 @@ SCHEMA_VERSION = "1.0"
 AvoidanceKind = Literal["forbidden", "pressure_cap", "not_allowed"]
 Outcome = Literal["treat", "refer", "refer_and_treat", "no_massage", "nothing_suitable"]
 ReasonEffect = Literal["goal", "condition", "score"]
-_ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 _SEPARATORS = re.compile(r"[\s\-]+")
 
 
@@ -99,8 +100,9 @@ def _refuse(field: str, value: object, message: str, suggestion: str | None = No
 
 
 def _normalise_diagnosis(value: str) -> str:
-    upper = unicodedata.normalize("NFKC", value).strip().upper()
-    return upper if _ICD10.match(upper) else normalise_id(value)
+    # Something written like a code (M54.50, m5450) must be a well-formed ICD-10-CM code.
+    text = unicodedata.normalize("NFKC", value)
+    return normalise_icd10(text) if looks_like_icd10(text) else normalise_id(text)
 
 
 def _as_list(value: Any, field: str) -> list[Any]:
@@ -119,7 +121,12 @@ def _clean_ids(values: list[Any], field: str, normalise: Callable[[str], str]) -
         where = f"{field}[{index}]"
         if not isinstance(item, str):
             _refuse(where, item, f"must be a string, not {type(item).__name__}")
-        norm = _ascii_id(item, where, normalise)
+        try:
+            norm = _ascii_id(item, where, normalise)
+        except ProfileError:
+            raise
+        except ValueError as exc:  # a malformed ICD-10-CM code
+            _refuse(where, item, str(exc))
         if not norm:
             _refuse(where, item, "is empty")
         cleaned.add(norm)
@@ -153,12 +160,6 @@ _RANGES = {"severity": (0, 10), "days_since_onset": (0, 36_500)}
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable; use model_copy(update=...) for a changed copy")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
 
 
 def _profile_error(exc: ValidationError) -> ProfileError:
@@ -381,6 +382,23 @@ class PlanStep(_Frozen):
     sources: tuple[str, ...]
 
 
+class BillingUnits(_Frozen):
+    """Billing units for a session's timed minutes under the knowledge's unit rule (the CMS 8-minute rule).
+
+    ``cpt`` lists the timed codes among the offered techniques; the units are
+    for the session's total timed minutes, shared among the codes performed.
+    """
+
+    session_minutes: int
+    units: int
+    unit_minutes: int
+    min_minutes_for_unit: int
+    cpt: tuple[str, ...]
+    rule: str
+    text: str
+    sources: tuple[str, ...]
+
+
 class Plan(_Frozen):
     """A course of sessions as a range, how often, how long, and when to check progress."""
 
@@ -390,6 +408,7 @@ class Plan(_Frozen):
     session_minutes: int
     check_in_after_sessions: int
     derivation: tuple[PlanStep, ...]
+    billing: BillingUnits | None = None
 
 
 class SourceRef(_Frozen):

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.strategies import profile_fields
 
 import massage_rules as mr
+from tests.strategies import profile_fields
 
 KB = mr.load_knowledge()
 

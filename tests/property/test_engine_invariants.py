@@ -7,9 +7,9 @@ import random
 
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.strategies import profile_fields, profiles
 
 import massage_rules as mr
+from tests.strategies import profile_fields, profiles
 
 KB = mr.load_knowledge()
 

@@ -1,0 +1,65 @@
+"""`suggest --format text|json|markdown`, with `--json` kept as an alias."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from massage_rules._cli import main
+
+PROFILE = ["--area", "lower_back", "--severity", "6", "--phase", "chronic", "--goal", "pain_relief"]
+
+
+def test_format_json_and_the_json_alias_print_the_same(capsys: pytest.CaptureFixture[str]) -> None:
+    """--format json and --json print the same, versioned JSON result."""
+    assert main([*PROFILE, "--format", "json"]) == 0
+    first = capsys.readouterr().out
+    assert main([*PROFILE, "--json"]) == 0
+    assert capsys.readouterr().out == first
+    assert json.loads(first)["schema_version"] == "1.0"
+
+
+def test_format_markdown_prints_a_client_handout(capsys: pytest.CaptureFixture[str]) -> None:
+    """--format markdown prints the handout: plan, how often, sources; no scores or billing."""
+    assert main([*PROFILE, "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Your massage plan\n\n*For: lower back · goals: pain relief*\n")
+    assert "## How often\n\n- 8–10 sessions, about 1 a week, 60 minutes each.\n" in out
+    assert "score" not in out
+    assert "Medicare" not in out
+
+
+def test_format_text_is_the_default(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --format the therapist's text report is printed, with its billing line."""
+    assert main(PROFILE) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Client: lower_back")
+    assert "Billing: 4 unit(s) of 97124, 97140 for 60 timed minutes (15-min units, 8-min threshold)" in out
+
+
+def test_json_and_another_format_conflict(capsys: pytest.CaptureFixture[str]) -> None:
+    """--json with --format markdown is a usage error (exit 2) on stderr."""
+    with pytest.raises(SystemExit) as caught:
+        main([*PROFILE, "--json", "--format", "markdown"])
+    assert caught.value.code == 2
+    assert capsys.readouterr().err == "suggest: --json and --format markdown disagree; give one\n"
+
+
+@pytest.mark.parametrize(("fmt", "key", "value"), [("cds-hooks", "cards", None), ("fhir", "resourceType", "CarePlan")])
+def test_interop_formats_print_json(fmt: str, key: str, value: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+    """--format cds-hooks prints a CDS Hooks response; --format fhir prints a CarePlan."""
+    assert main([*PROFILE, "--format", fmt]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert key in data
+    if value is not None:
+        assert data[key] == value
+
+
+def test_malformed_icd10_code_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """A malformed ICD-10-CM code on the command line exits 2 with the field named, no traceback."""
+    assert main([*PROFILE, "--condition", "M54."]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("suggest: bad profile: ")
+    assert "conditions[0]: 'M54.' is not a well-formed ICD-10-CM code (a letter, a digit" in err
+    assert "Traceback" not in err
