@@ -210,3 +210,22 @@ def test_closed_pipe_full_disk_and_closed_stdout_in_a_real_process() -> None:
         f"{subprocess.list2cmdline(RUN + GOOD)} >&-", shell=True, capture_output=True, text=True, check=False
     )
     assert (closed.returncode, closed.stderr) == (2, "suggest: cannot write the result: standard output is closed\n")
+
+
+@pytest.mark.slow
+def test_massage_rules_command_has_the_same_guard(tmp_path: Path) -> None:
+    """massage-rules turns an unexpected exception into one line and exit 3 too, in a real process."""
+    script = (
+        "import massage_rules._admin as a\n"
+        "def boom(argv=None):\n"
+        "    raise RuntimeError('boom')\n"
+        "a.main = boom\n"
+        "a.run()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != _cli.DEBUG_ENV}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, env=env)
+    assert done.returncode == 3
+    assert done.stderr == (
+        "massage-rules: internal error: RuntimeError: boom "
+        "(a bug; please report it, and set MASSAGE_RULES_DEBUG=1 to see the traceback)\n"
+    )
