@@ -232,7 +232,10 @@ class ClientProfile(_Frozen):
     @classmethod
     def _ids(cls, value: Any, info: ValidationInfo) -> tuple[str, ...]:
         name = str(info.field_name)
-        return _clean_ids(_as_list(value, name), name, normalise_id)
+        cleaned = _clean_ids(_as_list(value, name), name, normalise_id)
+        if not cleaned:
+            _refuse(name, value, "needs at least one entry")
+        return cleaned
 
     @field_validator("health", mode="before")
     @classmethod
