@@ -27,13 +27,16 @@ FLAGS = [
     "--health",
     "--condition",
     "--json",
+    "--format",
     "--knowledge",
     "--",
     "-",
     "--area=",
     "--sev",
 ]
-VALUES = sorted({*KB.areas, *KB.goals, *KB.causes, *KB.phases, *KB.findings, *KB.severity_bands, "3", "-1", "1e3"})
+VALUES = sorted(
+    {*KB.areas, *KB.goals, *KB.causes, *KB.phases, *KB.findings, *KB.severity_bands, *_cli.FORMATS, "3", "-1", "1e3"}
+)
 # Paths that exist but must be refused fast: a directory, a device, a missing file.
 PATHS = [".", "/dev/null", "/dev/zero", "/nonexistent.yaml", ""]
 token = st.sampled_from(FLAGS) | st.sampled_from(VALUES) | st.sampled_from(PATHS) | st.text(max_size=15)
