@@ -18,17 +18,21 @@ from ._billing import billing_units
 from ._engine import recommend
 from ._interop import to_cds_hooks_cards, to_fhir_careplan
 from ._knowledge import KnowledgeBase, load_knowledge
-from .errors import KnowledgeError, MassageRulesError, Problem, ProfileError
+from ._progress import ProgressReview, SessionRecord, review_progress
+from .errors import HistoryError, KnowledgeError, MassageRulesError, Problem, ProfileError
 from .models import (
+    AfterCare,
     Avoidance,
     BillingUnits,
     ClientProfile,
     KnowledgeStamp,
     MatchedCondition,
+    MeaningfulChange,
     NoMassageNow,
     Note,
     PackStamp,
     Plan,
+    PlanAdvice,
     PlanStep,
     PressureLimit,
     RankedTechnique,
@@ -44,31 +48,38 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0"
 
 __all__ = [
+    "AfterCare",
     "Avoidance",
     "BillingUnits",
     "ClientProfile",
+    "HistoryError",
     "KnowledgeBase",
     "KnowledgeError",
     "KnowledgeStamp",
     "MassageRulesError",
     "MatchedCondition",
+    "MeaningfulChange",
     "NoMassageNow",
     "Note",
     "PackStamp",
     "Plan",
+    "PlanAdvice",
     "PlanStep",
     "PressureLimit",
     "Problem",
     "ProfileError",
+    "ProgressReview",
     "RankedTechnique",
     "Reason",
     "Recommendation",
     "Referral",
+    "SessionRecord",
     "SourceRef",
     "__version__",
     "billing_units",
     "load_knowledge",
     "recommend",
+    "review_progress",
     "to_cds_hooks_cards",
     "to_fhir_careplan",
 ]

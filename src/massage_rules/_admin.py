@@ -14,7 +14,10 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 # (name, module): the module is imported when the parser is built.
-SUBCOMMANDS: tuple[tuple[str, str], ...] = (("schema", "massage_rules._cmd_schema"),)
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("course", "massage_rules._course_cmd"),
+    ("schema", "massage_rules._cmd_schema"),
+)
 
 
 class _Parser(argparse.ArgumentParser):

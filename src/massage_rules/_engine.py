@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ._billing import billing_units
 from ._codes import is_icd10_code, resolve_icd10
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
-from ._plan import build_plan
+from ._plan import build_plan, plan_sources
 from .errors import ProfileError, close_match
 from .models import (
     Avoidance,
@@ -176,6 +176,8 @@ def holds(rule: CompiledRule, r: Resolved, matched: frozenset[str]) -> bool:
     if rule.severity is not None and not rule.severity[0] <= r.severity <= rule.severity[1]:
         return False
     if rule.days is not None and (r.days is None or not rule.days[0] <= r.days <= rule.days[1]):
+        return False
+    if rule.area_count is not None and not rule.area_count[0] <= len(r.areas) <= rule.area_count[1]:
         return False
     if rule.health_all is not None and not rule.health_all <= r.health:
         return False
@@ -435,7 +437,7 @@ def recommend(profile: ClientProfile, knowledge: KnowledgeBase | None = None) ->
                 )
         techniques = _rank(fired, screen, r, kb)
         if techniques:
-            plan = build_plan(fired, r, kb)
+            plan = build_plan(fired, r, kb, [t.id for t in techniques])
             billing = billing_units(plan.session_minutes, kb, (t.cpt for t in techniques))
             if billing is not None:
                 plan = plan.model_copy(update={"billing": billing})
@@ -458,6 +460,7 @@ def recommend(profile: ClientProfile, knowledge: KnowledgeBase | None = None) ->
         (p.sources for p in limits),
         (step.sources for step in (plan.derivation if plan else ())),
         ([plan.billing.sources] if plan and plan.billing else []),
+        plan_sources(plan) if plan else [],
         ([no_massage.sources] if no_massage else []),
     )
     return Recommendation(

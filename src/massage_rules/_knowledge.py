@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import _schema as s
+from ._plan import PlanKnowledge, compile_plan_settings
 from ._yaml import YamlLoadError, load_yaml_text, locate
 from .errors import KnowledgeError, Problem, close_match
 from .models import ReasonEffect
@@ -62,6 +63,7 @@ class CompiledRule:
     conditions: frozenset[str] | None = None
     severity: tuple[int, int] | None = None
     days: tuple[int, int] | None = None
+    area_count: tuple[int, int] | None = None
     health_all: frozenset[str] | None = None
     health_any: frozenset[str] | None = None
     diagnosis: str | None = None  # condition rules: a named diagnosis also fires them
@@ -116,6 +118,7 @@ class KnowledgeBase:
         "packs",
         "phases",
         "plan_defaults",
+        "plan_settings",
         "rules",
         "rules_by_id",
         "severity_bands",
@@ -138,6 +141,7 @@ class KnowledgeBase:
     rules: tuple[CompiledRule, ...]
     rules_by_id: Mapping[str, CompiledRule]
     plan_defaults: Mapping[str, tuple[s.PhaseDefault, str]]
+    plan_settings: PlanKnowledge
     icd10_index: Mapping[str, str]
     distal: Mapping[str, frozenset[str]]
     whole_body_areas: frozenset[str]
@@ -181,10 +185,12 @@ def _index_keys(rule: CompiledRule) -> list[tuple[str, str]]:
         keys.append(("diagnosis", rule.diagnosis))
         if not rule.has_match:
             return keys
+    # A rule that tests matched complaints is looked up by them in the second pass of
+    # ``fire``, so it must be indexed under them, whatever else it tests.
     for dim, values in (
+        ("conditions", rule.conditions),
         ("health", rule.health_all),
         ("health", rule.health_any),
-        ("conditions", rule.conditions),
         ("areas", rule.areas),
         ("causes", rule.causes),
         ("goals", rule.goals),
@@ -573,6 +579,8 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         billing, billed_in = model.billing, name
         cite(item, "billing", model.billing.sources)
 
+    plan_settings = compile_plan_settings(files, checker, cite, check_when, techniques, rules)
+
     icd10: dict[str, str] = {}
     for ident, item in conditions.items():
         for code in item.value.icd10:
@@ -618,6 +626,7 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         rules=tuple(compiled),
         rules_by_id=frozen({r.id: r for r in compiled}),
         plan_defaults=frozen(plan_defaults),
+        plan_settings=plan_settings,
         icd10_index=frozen(icd10),
         distal=frozen(distal),
         whole_body_areas=whole_body,
@@ -643,7 +652,7 @@ def _when_fields(when: s.When | None) -> dict[str, Any]:
         value = getattr(when, key)
         if value is not None:
             fields[key] = frozenset(value)
-    for key, name in (("severity", "severity"), ("days_since_onset", "days")):
+    for key, name in (("severity", "severity"), ("days_since_onset", "days"), ("area_count", "area_count")):
         rng: s.Range | None = getattr(when, key)
         if rng is not None:
             fields[name] = (rng.min if rng.min is not None else -(10**9), rng.max if rng.max is not None else 10**9)

@@ -1,17 +1,130 @@
-"""The session plan: a base dose from the best-matched complaint, then each modifier, all shown."""
+"""The session plan: a base dose from the best-matched complaint, then each modifier, all shown.
+
+The plan also carries when to check in, what change to expect by when, a booster
+where effects fade, and after-care for the client. All of their texts and
+thresholds come from the ``plan`` section of the knowledge files.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from .models import Plan, PlanStep
+from . import _schema as s
+from .models import AfterCare, MeaningfulChange, Plan, PlanAdvice, PlanStep
 
 if TYPE_CHECKING:
     from ._engine import Resolved
-    from ._knowledge import CompiledRule, KnowledgeBase
+    from ._knowledge import CompiledRule, KnowledgeBase, _Checker, _Located
 
-__all__ = ["build_plan"]
+__all__ = ["CompiledAdvice", "PlanKnowledge", "build_plan", "compile_plan_settings", "plan_sources"]
+
+# The order after-care is shown in: what to expect, what to do, when to stop.
+_KIND_ORDER = {"expect": 0, "self_care": 1, "warning_sign": 2}
+_SECTION_KIND = {"maintenance": "maintenance", "aftercare": "expect", "warning_signs": "warning_sign"}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledAdvice:
+    """A plan text with its conditions compiled: maintenance, after-care, or a warning sign."""
+
+    kind: str  # "maintenance", "expect", "self_care", "warning_sign"
+    rule: CompiledRule
+    techniques: frozenset[str] | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanKnowledge:
+    """The plan settings of all knowledge files, merged and checked."""
+
+    reassess: s.Reassess | None = None
+    meaningful_change: s.MeaningfulChangeSettings | None = None
+    advice: tuple[CompiledAdvice, ...] = ()
+    checks: tuple[s.Check, ...] = ()
+    status_advice: s.StatusAdvice | None = None
+
+
+def _severity_is_monotone(rule: s.Rule) -> bool:
+    """True when a sessions rule keyed on pain can never give more pain fewer sessions."""
+    severity, change = rule.when.severity, rule.sessions
+    if severity is None or change is None:
+        return True
+    raises = change.add_min >= 0 and change.add_max >= 0
+    lowers = change.add_min <= 0 and change.add_max <= 0
+    if severity.max is None or severity.max >= 10:
+        return raises  # fires from some pain upward
+    if severity.min is None or severity.min <= 0:
+        return lowers  # fires from some pain downward
+    return change.add_min == 0 and change.add_max == 0
+
+
+def compile_plan_settings(
+    files: Sequence[tuple[str, s.KnowledgeFile, Any]],
+    checker: _Checker,
+    cite: Callable[..., None],
+    check_when: Callable[..., None],
+    techniques: Mapping[str, _Located],
+    rules: Mapping[str, _Located],
+) -> PlanKnowledge:
+    """Merge and cross-check the ``plan`` sections; report problems to ``checker``."""
+    from ._knowledge import CompiledRule, _Located, _origin, _unique, _when_fields
+
+    scalars: dict[str, Any] = {}
+    lists: dict[str, list[_Located]] = {"maintenance": [], "aftercare": [], "warning_signs": [], "checks": []}
+    for name, model, data in files:
+        for key in ("reassess", "meaningful_change", "status_advice"):
+            value = getattr(model.plan, key)
+            if value is not None:
+                scalars[key] = _Located(value, name, data, ("plan", key))
+        for key, found in lists.items():
+            found.extend(_Located(v, name, data, ("plan", key, i)) for i, v in enumerate(getattr(model.plan, key)))
+    _unique(checker, (item for found in lists.values() for item in found), "plan advice")
+
+    for key, item in scalars.items():
+        if key == "status_advice":
+            for status in s.StatusAdvice.model_fields:
+                cite(item, f"plan.status_advice.{status}", getattr(item.value, status).sources, status)
+        else:
+            cite(item, f"plan.{key}", item.value.sources)
+    advice: list[CompiledAdvice] = []
+    for key in ("maintenance", "aftercare", "warning_signs"):
+        for item in lists[key]:
+            entry: s.Advice = item.value
+            cite(item, entry.id, entry.sources)
+            check_when(item, entry.id, entry.when, "when")
+            for i, tech in enumerate(entry.techniques or ()):
+                checker.ref(item, entry.id, "technique", tech, techniques, "techniques", i)
+            kind = entry.kind if isinstance(entry, s.AfterCareAdvice) else _SECTION_KIND[key]
+            rule = CompiledRule(
+                id=entry.id,
+                text=entry.text,
+                sources=tuple(entry.sources),
+                origin=_origin(item),
+                kind="advice",
+                effect_label="score",
+                label=entry.id,
+                **_when_fields(entry.when),
+            )
+            techs = frozenset(entry.techniques) if entry.techniques is not None else None
+            advice.append(CompiledAdvice(kind, rule, techs))
+    for item in lists["checks"]:
+        cite(item, item.value.id, item.value.sources)
+    for ident, item in rules.items():
+        if not _severity_is_monotone(item.value):
+            checker.error(
+                item.where(),
+                "a sessions rule keyed on severity must add sessions only from a minimum pain upward "
+                "(or remove them only from a maximum downward), so more pain never means fewer sessions",
+                ident,
+            )
+    return PlanKnowledge(
+        reassess=scalars["reassess"].value if "reassess" in scalars else None,
+        meaningful_change=scalars["meaningful_change"].value if "meaningful_change" in scalars else None,
+        advice=tuple(advice),
+        checks=tuple(item.value for item in lists["checks"]),
+        status_advice=scalars["status_advice"].value if "status_advice" in scalars else None,
+    )
 
 
 def _dose_priority(rule: CompiledRule, resolved: Resolved) -> tuple[int, int, int, str]:
@@ -21,8 +134,23 @@ def _dose_priority(rule: CompiledRule, resolved: Resolved) -> tuple[int, int, in
     return (0 if named else 1, -rule.specificity, -rule.dose.sessions_max, rule.id)
 
 
-def build_plan(fired: Sequence[CompiledRule], resolved: Resolved, knowledge: KnowledgeBase) -> Plan:
-    """Build the plan for a profile whose care is allowed, with its arithmetic step by step."""
+def check_in_sessions(first: int, every: int, last: int) -> tuple[int, ...]:
+    """Session numbers after which to check in: ``first``, then every ``every``, up to ``last``."""
+    first = min(first, last)
+    return tuple(range(first, last + 1, max(1, every)))
+
+
+def build_plan(
+    fired: Sequence[CompiledRule], resolved: Resolved, knowledge: KnowledgeBase, offered: Iterable[str] = ()
+) -> Plan:
+    """Build the plan for a profile whose care is allowed, with its arithmetic step by step.
+
+    ``offered`` names the techniques the answer offers; after-care tied to a technique
+    is shown only when that technique is offered.
+    """
+    from ._engine import holds
+
+    default, _origin = knowledge.plan_defaults[resolved.phase]
     dosed = [rule for rule in fired if rule.dose is not None]
     if dosed:
         base_rule = min(dosed, key=lambda rule: _dose_priority(rule, resolved))
@@ -30,7 +158,6 @@ def build_plan(fired: Sequence[CompiledRule], resolved: Resolved, knowledge: Kno
         assert dose is not None
         base_id, base_text, base_sources = base_rule.id, dose.text or base_rule.text, base_rule.sources
     else:
-        default, _origin = knowledge.plan_defaults[resolved.phase]
         dose = default
         base_id = f"plan.default.{resolved.phase}"
         base_text = default.text or f"the usual course in the {resolved.phase} phase"
@@ -63,11 +190,61 @@ def build_plan(fired: Sequence[CompiledRule], resolved: Resolved, knowledge: Kno
                 sources=rule.sources,
             )
         )
+    settings = knowledge.plan_settings
+    first = min(dose.check_in_after_sessions, high)
+    reassess = settings.reassess
+    check_ins = check_in_sessions(first, reassess.every_sessions if reassess else first, high)
+    check_in_reason = (
+        PlanAdvice(rule="plan.reassess", text=reassess.text, sources=tuple(reassess.sources)) if reassess else None
+    )
+    meaningful = None
+    mcid = settings.meaningful_change
+    if mcid is not None:
+        by = dose.expect_change_by_session or default.expect_change_by_session or first
+        meaningful = MeaningfulChange(
+            pain_points=mcid.pain_points,
+            pain_percent=mcid.pain_percent,
+            function_points=mcid.function_points,
+            by_session=max(1, min(by, high)),
+            text=mcid.text,
+            sources=tuple(mcid.sources),
+        )
+    matched = frozenset(rule.id for rule in fired if rule.kind == "condition")
+    offered_set = frozenset(offered)
+    maintenance: list[PlanAdvice] = []
+    aftercare: list[AfterCare] = []
+    for advice in settings.advice:
+        if not holds(advice.rule, resolved, matched):
+            continue
+        if advice.techniques is not None and advice.techniques.isdisjoint(offered_set):
+            continue
+        rule = advice.rule
+        if advice.kind == "maintenance":
+            maintenance.append(PlanAdvice(rule=rule.id, text=rule.text, sources=rule.sources))
+        else:
+            kind: Any = advice.kind
+            aftercare.append(AfterCare(rule=rule.id, kind=kind, text=rule.text, sources=rule.sources))
+    aftercare.sort(key=lambda a: _KIND_ORDER[a.kind])  # stable: file order within a kind
     return Plan(
         sessions_min=low,
         sessions_max=high,
         sessions_per_week=dose.sessions_per_week,
         session_minutes=dose.session_minutes,
-        check_in_after_sessions=min(dose.check_in_after_sessions, high),
+        check_in_after_sessions=first,
         derivation=tuple(steps),
+        check_in_sessions=check_ins,
+        check_in_reason=check_in_reason,
+        meaningful_change=meaningful,
+        maintenance=tuple(maintenance),
+        aftercare=tuple(aftercare),
     )
+
+
+def plan_sources(plan: Plan) -> list[tuple[str, ...]]:
+    """Every source group the plan cites beyond its derivation."""
+    groups = [a.sources for a in plan.maintenance] + [a.sources for a in plan.aftercare]
+    if plan.check_in_reason is not None:
+        groups.append(plan.check_in_reason.sources)
+    if plan.meaningful_change is not None:
+        groups.append(plan.meaningful_change.sources)
+    return groups

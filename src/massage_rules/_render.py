@@ -121,6 +121,9 @@ def render_text(result: Recommendation) -> str:
                 f"Billing: {bill.units} unit(s){codes} for {bill.session_minutes} timed minutes "
                 f"({bill.unit_minutes}-min units, {bill.min_minutes_for_unit}-min threshold) [{bill.rule}]"
             )
+        from ._course_cmd import render_plan_extras
+
+        out.extend(render_plan_extras(plan))
         out.append("")
 
     if result.conditions:

@@ -132,6 +132,7 @@ class When(_Strict):
     health_all: list[Id] | None = None
     health_any: list[Id] | None = None
     conditions: list[Id] | None = None
+    area_count: Range | None = None  # how many problem areas the profile names
 
 
 class Dose(_Strict):
@@ -142,6 +143,7 @@ class Dose(_Strict):
     sessions_per_week: float = Field(gt=0, le=7)
     session_minutes: int = Field(ge=5, le=180)
     check_in_after_sessions: int = Field(ge=1, le=100)
+    expect_change_by_session: int | None = Field(default=None, ge=1, le=100)
     text: Text | None = None
 
     @model_validator(mode="after")
@@ -288,10 +290,83 @@ class PhaseDefault(Dose):
     sources: list[Id] = Field(min_length=1)
 
 
+class Reassess(_Strict):
+    """How often to re-measure after the first check-in."""
+
+    every_sessions: int = Field(ge=1, le=52)
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class MeaningfulChangeSettings(_Strict):
+    """Thresholds for reading progress: the minimal clinically important difference and its mirror."""
+
+    pain_points: int = Field(ge=1, le=10)  # on the 0-10 numeric rating scale
+    pain_percent: int = Field(ge=1, le=100)  # of the starting pain
+    function_points: float = Field(gt=0, le=10)  # on the 0-10 Patient-Specific Functional Scale
+    worsening_points: int = Field(ge=1, le=10)  # a rise this large stops the course
+    recovered_pain_max: int = Field(ge=0, le=10)  # at or below this the goal is met
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class Advice(_Strict):
+    """Text for the plan, shown when ``when`` holds and (if given) one of ``techniques`` is offered."""
+
+    id: RuleId
+    text: Text
+    when: When = When()
+    techniques: list[Id] | None = None
+    sources: list[Id] = Field(min_length=1)
+
+
+class AfterCareAdvice(Advice):
+    """After-care for the client: what to expect, or what to do for themselves."""
+
+    kind: Literal["expect", "self_care"]
+
+
+class Check(_Strict):
+    """Something to check before the next session, and on which occasion."""
+
+    id: RuleId
+    occasion: Literal["every_session", "adverse_reaction", "new_findings", "check_in"]
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class StatusText(_Strict):
+    """What a progress status means for the therapist, with its sources."""
+
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class StatusAdvice(_Strict):
+    """One text per progress status."""
+
+    on_track: StatusText
+    ahead: StatusText
+    not_responding: StatusText
+    worsening: StatusText
+    red_flag: StatusText
+
+
 class PlanSettings(_Strict):
-    """Plan defaults and thresholds."""
+    """Plan defaults and thresholds, and the texts of the plan and of progress reviews.
+
+    Lists merge across files; a later file's ``reassess``, ``meaningful_change`` or
+    ``status_advice`` replaces an earlier one's, so a clinic can tune them.
+    """
 
     defaults: list[PhaseDefault] = []
+    reassess: Reassess | None = None
+    meaningful_change: MeaningfulChangeSettings | None = None
+    maintenance: list[Advice] = []
+    aftercare: list[AfterCareAdvice] = []
+    warning_signs: list[Advice] = []
+    checks: list[Check] = []
+    status_advice: StatusAdvice | None = None
 
 
 class Billing(_Strict):

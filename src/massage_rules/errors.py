@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "HistoryError",
     "KnowledgeError",
     "MassageRulesError",
     "Problem",
@@ -101,3 +102,20 @@ class ProfileError(MassageRulesError, ValueError):
             more = f", ... ({len(self.allowed)} in all)" if len(self.allowed) > 40 else ""
             text += f" (allowed: {shown}{more})"
         super().__init__(text)
+
+
+class HistoryError(MassageRulesError, ValueError):
+    """A course history or session record is bad: unreadable, malformed, or out of order.
+
+    ``file`` and ``line`` say where, when the record came from a file; ``field``
+    names the bad value (``sessions[2].pain_after``).
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, line: int = 0, field: str | None = None) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        self.reason = message
+        place = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
+        where = f"{field}: " if field else ""
+        super().__init__(f"{place}{where}{message}")

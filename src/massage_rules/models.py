@@ -22,15 +22,18 @@ from ._codes import looks_like_icd10, normalise_icd10
 from .errors import ProfileError, close_match
 
 __all__ = [
+    "AfterCare",
     "Avoidance",
     "BillingUnits",
     "ClientProfile",
     "KnowledgeStamp",
     "MatchedCondition",
+    "MeaningfulChange",
     "NoMassageNow",
     "Note",
     "PackStamp",
     "Plan",
+    "PlanAdvice",
     "PlanStep",
     "PressureLimit",
     "RankedTechnique",
@@ -402,8 +405,46 @@ class BillingUnits(_Frozen):
     sources: tuple[str, ...]
 
 
+class PlanAdvice(_Frozen):
+    """A piece of the plan that a rule adds: why check-ins fall where they do, or a booster course."""
+
+    rule: str
+    text: str
+    sources: tuple[str, ...]
+
+
+class AfterCare(_Frozen):
+    """After-care written for the client: what to expect, self-care, or a warning sign to act on."""
+
+    rule: str
+    kind: Literal["expect", "self_care", "warning_sign"]
+    text: str
+    sources: tuple[str, ...]
+
+
+class MeaningfulChange(_Frozen):
+    """The smallest change that matters to a client, and by which session it should show.
+
+    Pain improves meaningfully when it falls by ``pain_points`` or by ``pain_percent``
+    of the starting score; function (0-10) when it rises by ``function_points``.
+    """
+
+    pain_points: int
+    pain_percent: int
+    function_points: float
+    by_session: int
+    text: str
+    sources: tuple[str, ...]
+
+
 class Plan(_Frozen):
-    """A course of sessions as a range, how often, how long, and when to check progress."""
+    """A course of sessions as a range, how often, how long, and when to check progress.
+
+    ``check_in_sessions`` lists the sessions after which to re-measure (the first is
+    ``check_in_after_sessions``); ``meaningful_change`` says what progress to expect
+    by when; ``maintenance`` suggests a booster where effects are known to fade;
+    ``aftercare`` is written for the client.
+    """
 
     sessions_min: int
     sessions_max: int
@@ -412,6 +453,11 @@ class Plan(_Frozen):
     check_in_after_sessions: int
     derivation: tuple[PlanStep, ...]
     billing: BillingUnits | None = None
+    check_in_sessions: tuple[int, ...] = ()
+    check_in_reason: PlanAdvice | None = None
+    meaningful_change: MeaningfulChange | None = None
+    maintenance: tuple[PlanAdvice, ...] = ()
+    aftercare: tuple[AfterCare, ...] = ()
 
 
 class SourceRef(_Frozen):

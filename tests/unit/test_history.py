@@ -1,0 +1,182 @@
+"""History files: round trips, located errors, date order, and atomic writes that survive a crash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import massage_rules as mr
+from massage_rules import _history
+from massage_rules._history import CourseHistory, add_session, load_history, save_history, write_atomic
+
+PROFILE = mr.ClientProfile(areas=["lower_back"], severity=7, phase="chronic", goals=["pain_relief"])
+
+
+def _history_with(*dates: str) -> CourseHistory:
+    history = CourseHistory(started=dt.date(2026, 3, 2), profile=PROFILE)
+    for day in dates:
+        history = add_session(history, {"date": day, "pain_before": 6, "pain_after": 4})
+    return history
+
+
+@pytest.mark.parametrize("name", ["course.yaml", "course.json"])
+def test_round_trip(tmp_path: Path, name: str) -> None:
+    """A saved history loads back equal, in YAML and in JSON."""
+    history = add_session(
+        _history_with("2026-03-02"),
+        {"date": "2026-03-09", "pain_before": 5, "pain_after": 3, "function": 6.5, "health": ["anticoagulants"]},
+    )
+    path = tmp_path / name
+    save_history(history, path)
+    assert load_history(path, mr.load_knowledge()) == history
+
+
+def test_yaml_is_plain_and_readable(tmp_path: Path) -> None:
+    """The YAML file holds plain dates and the profile as given, for a therapist to read."""
+    path = tmp_path / "course.yaml"
+    save_history(_history_with("2026-03-02"), path)
+    text = path.read_text(encoding="utf-8")
+    assert "started: 2026-03-02\n" in text
+    assert "- date: 2026-03-02\n  pain_before: 6\n  pain_after: 4\n" in text
+
+
+def test_sessions_must_be_added_in_date_order() -> None:
+    """Adding a session dated on or before the last one is an error that names both dates."""
+    history = _history_with("2026-03-09")
+    with pytest.raises(mr.HistoryError) as info:
+        add_session(history, {"date": "2026-03-09", "pain_before": 6, "pain_after": 4})
+    assert str(info.value) == (
+        "date: 2026-03-09 is not after the last session (2026-03-09); add sessions in date order, one a day"
+    )
+    with pytest.raises(mr.HistoryError, match="is before the course started"):
+        add_session(history, {"date": "2026-03-01", "pain_before": 6, "pain_after": 4})
+
+
+def _load_text(tmp_path: Path, text: str, name: str = "course.yaml") -> CourseHistory:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load_history(path, mr.load_knowledge())
+
+
+HEAD = "started: 2026-03-02\nprofile: {areas: [neck], severity: 5, phase: chronic, goals: [pain_relief]}\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "sessions:\n  - {date: 2026-03-09, pain_before: 6, pain_after: 4}\n"
+            "  - {date: 2026-03-02, pain_before: 6, pain_after: 4}\n",
+            ":5: sessions[1].date: 2026-03-02 is not after the session above it (2026-03-09); "
+            "sessions must be in date order, one a day",
+        ),
+        (
+            "sessions:\n  - {date: 2026-03-01, pain_before: 6, pain_after: 4}\n",
+            ":4: sessions[0].date: 2026-03-01 is before the course started (2026-03-02)",
+        ),
+        (
+            "sessions:\n  - date: 2026-03-09\n    pain_before: 6\n    pain_after: eleven\n",
+            ":6: sessions[0].pain_after: must be a whole number, not the text 'eleven'",
+        ),
+        (
+            "sessions:\n  - {date: 2026-03-09, pain_before: 6, pain_after: 4, health: [fevr]}\n",
+            ":4: sessions[0].health: 'fevr' is not a known health finding; did you mean 'fever'?",
+        ),
+        ("session: []\n", ":3: 'session' is not a history field; did you mean 'sessions'?"),
+        ("sessions: {date: 2026-03-09}\n", ":3: sessions: must be a list of session records"),
+    ],
+)
+def test_bad_files_name_file_and_line(tmp_path: Path, body: str, message: str) -> None:
+    """A bad history file raises HistoryError with the file, the line and the field."""
+    with pytest.raises(mr.HistoryError) as info:
+        _load_text(tmp_path, HEAD + body)
+    assert str(info.value) == f"{tmp_path / 'course.yaml'}{message}"
+    assert info.value.file == str(tmp_path / "course.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "message"),
+    [
+        ("started: [\n", "course.yaml", ":2: not valid YAML"),
+        ('{"started": }', "course.json", ":1: not valid JSON: Expecting value"),
+        ("- 1\n", "course.yaml", ":1: must hold a mapping with 'profile' and 'sessions'"),
+        ("started: 2026-03-02\n", "course.yaml", ":1: 'profile' is required"),
+        (
+            "started: 2026-03-02\nprofile: {areas: [neck], severity: 12, phase: chronic, goals: [pain_relief]}\n",
+            "course.yaml",
+            ":2: profile: severity: Input should be less than or equal to 10",
+        ),
+        (HEAD + "format: 2\n", "course.yaml", ":3: format 2 is not supported; this version reads format 1"),
+    ],
+)
+def test_unreadable_files(tmp_path: Path, text: str, name: str, message: str) -> None:
+    """Broken YAML or JSON, a wrong shape or a bad profile are HistoryErrors with a line."""
+    with pytest.raises(mr.HistoryError) as info:
+        _load_text(tmp_path, text, name)
+    assert str(info.value).startswith(f"{tmp_path / name}{message}")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    """A missing file is a HistoryError, not an OSError."""
+    with pytest.raises(mr.HistoryError, match="cannot be read: No such file or directory"):
+        load_history(tmp_path / "nope.yaml")
+
+
+def test_crash_in_replace_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the process dies at the rename, the old file is untouched and no temp file is left behind."""
+    path = tmp_path / "course.yaml"
+    save_history(_history_with("2026-03-02"), path)
+    before = path.read_bytes()
+
+    def crash(src: Any, dst: Any) -> None:
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(_history.os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_history(_history_with("2026-03-02", "2026-03-09"), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course.yaml"]
+
+
+def test_crash_mid_write_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that fails halfway (disk full) leaves the old file whole and reports a HistoryError."""
+    path = tmp_path / "course.yaml"
+    save_history(_history_with("2026-03-02"), path)
+    before = path.read_bytes()
+    real_fdopen = os.fdopen
+
+    class HalfWriter:
+        def __init__(self, handle: Any) -> None:
+            self.handle = handle
+
+        def __enter__(self) -> HalfWriter:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.handle.close()
+
+        def write(self, text: str) -> None:
+            self.handle.write(text[: len(text) // 2])
+            self.handle.flush()
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_history.os, "fdopen", lambda fd, *a, **k: HalfWriter(real_fdopen(fd, *a, **k)))
+    with pytest.raises(mr.HistoryError, match="cannot be written: No space left on device"):
+        save_history(_history_with("2026-03-02", "2026-03-09"), path)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course.yaml"]
+
+
+def test_write_keeps_permissions(tmp_path: Path) -> None:
+    """Replacing a file keeps its permission bits."""
+    path = tmp_path / "course.yaml"
+    path.write_text("old\n", encoding="utf-8")
+    path.chmod(0o640)
+    write_atomic(path, "new\n")
+    assert path.read_text(encoding="utf-8") == "new\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
