@@ -55,6 +55,12 @@ def normalise_id(value: str) -> str:
     return _SEPARATORS.sub("_", unicodedata.normalize("NFKC", value).strip()).strip("_").lower()
 
 
+def _normalise_health(value: str) -> str:
+    """``finding`` or ``finding@area``, each half normalised (session records use it too)."""
+    finding, at, area = value.partition("@")
+    return f"{normalise_id(finding)}@{normalise_id(area)}" if at else normalise_id(finding)
+
+
 # Letters that NFKC keeps but that look like ASCII ones: a profile typed or pasted
 # from another script. Used only to suggest the intended id, never to accept it.
 _LOOK_ALIKES = str.maketrans(
