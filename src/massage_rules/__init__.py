@@ -12,13 +12,11 @@ package holds only the engine that reads them.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import typing as _typing
 
 from ._billing import billing_units
-from ._engine import recommend
-from ._interop import to_cds_hooks_cards, to_fhir_careplan
+from ._engine import recommend, recommend_many
 from ._knowledge import KnowledgeBase, load_knowledge
-from ._progress import ProgressReview, SessionRecord, review_progress
 from .errors import HistoryError, KnowledgeError, MassageRulesError, Problem, ProfileError
 from .models import (
     AfterCare,
@@ -42,10 +40,37 @@ from .models import (
     SourceRef,
 )
 
-try:
-    __version__ = version("massage-rules")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
-    __version__ = "0.0.0"
+if _typing.TYPE_CHECKING:
+    from ._interop import to_cds_hooks_cards, to_fhir_careplan
+    from ._progress import ProgressReview, SessionRecord, review_progress
+
+# Imported on first use, so that `suggest` and `import massage_rules` do not pay for them.
+_LAZY = {
+    "ProgressReview": "_progress",
+    "SessionRecord": "_progress",
+    "review_progress": "_progress",
+    "to_cds_hooks_cards": "_interop",
+    "to_fhir_careplan": "_interop",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Lazy exports, and ``__version__`` read from the installed metadata only when asked."""
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("massage-rules")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree without installing
+            return "0.0.0"
+    raise AttributeError(f"module 'massage_rules' has no attribute {name!r}")
+
 
 __all__ = [
     "AfterCare",
@@ -79,6 +104,7 @@ __all__ = [
     "billing_units",
     "load_knowledge",
     "recommend",
+    "recommend_many",
     "review_progress",
     "to_cds_hooks_cards",
     "to_fhir_careplan",

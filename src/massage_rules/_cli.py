@@ -22,6 +22,7 @@ examples:
   suggest --profile client.yaml          # the same fields in a YAML or JSON file
   suggest --profile client.yaml --json   # the whole result as JSON
   suggest --profile client.yaml --format markdown > handout.md   # a client handout
+  suggest --batch clients.csv > answers.jsonl   # many profiles: CSV or .jsonl in, JSON lines out
 
 exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile,
             3 an internal error (a bug: set MASSAGE_RULES_DEBUG=1 to see the traceback)
@@ -93,8 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
         "cds-hooks (a CDS Hooks response with cards) or fhir (a FHIR R4 CarePlan)",
     )
     parser.add_argument("--json", action="store_true", help="the same as --format json")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="answer every profile in a .csv or .jsonl file (- for JSON lines on stdin), one JSON line each",
+    )
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """Print the version; reads package metadata only when asked, since importing that costs start-up time."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        parser.exit(0, f"{parser.prog} {_version()}\n")
 
 
 def _format(args: argparse.Namespace) -> str:
@@ -174,6 +187,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         knowledge = load_knowledge(args.knowledge) if args.knowledge else default_knowledge()
     except KnowledgeError as exc:
         return _fail(1, f"broken knowledge: {_worst(exc)}")
+    if args.batch is not None:
+        if args.profile or _profile_fields(args):
+            return _fail(2, "--batch reads every profile from its file; drop --profile and the profile flags")
+        if args.format not in (None, "json"):
+            return _fail(2, f"--batch writes JSON lines; --format {args.format} is for one profile")
+        from ._batch import run_batch
+
+        try:
+            return run_batch(args.batch, knowledge, sys.stdout)
+        except BrokenPipeError:
+            _silence_stdout()
+            return 0
     try:
         fields: dict[str, Any] = {}
         if args.profile:

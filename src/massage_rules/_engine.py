@@ -8,33 +8,32 @@ decided before anything is ranked, and a technique that any fired rule forbids
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from ._billing import billing_units
 from ._codes import is_icd10_code, resolve_icd10
+from ._compiled import trusted
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
 from ._plan import build_plan, plan_sources
 from .errors import ProfileError, close_match
 from .models import (
+    SCHEMA_VERSION,
     Avoidance,
     AvoidanceKind,
     ClientProfile,
-    KnowledgeStamp,
-    MatchedCondition,
     NoMassageNow,
-    Note,
     Outcome,
-    PackStamp,
     PressureLimit,
     RankedTechnique,
     Reason,
     Recommendation,
-    Referral,
-    SourceRef,
 )
 
-__all__ = ["Resolved", "recommend", "resolve_profile"]
+__all__ = ["Resolved", "recommend", "recommend_many", "resolve_profile"]
+
+_DEFAULTS = {"schema_version": SCHEMA_VERSION}
+_NOWHERE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,21 +186,33 @@ def holds(rule: CompiledRule, r: Resolved, matched: frozenset[str]) -> bool:
 
 
 def fire(r: Resolved, knowledge: KnowledgeBase) -> tuple[list[CompiledRule], frozenset[str]]:
-    """Every rule that fires for ``r``, in id order, and the complaints it matched."""
-    keys = r.index_keys()
-    none: frozenset[str] = frozenset()
-    first = [rule for rule in knowledge.candidate_rules(keys) if rule.conditions is None and holds(rule, r, none)]
-    matched = frozenset(rule.id for rule in first if rule.kind == "condition")
-    if not matched:
-        return first, matched
-    second = [
-        rule
-        for rule in knowledge.candidate_rules([("conditions", c) for c in matched])
-        if rule.conditions is not None and holds(rule, r, matched)
+    """Every rule that fires for ``r``, in id order, and the complaints it matched.
+
+    Only rules the index files under the profile's values are tested, so the cost
+    follows the rules that can fire, not the size of the base.
+    """
+    rules = knowledge.rules
+    tables = knowledge._tables
+    values: list[Collection[str]] = [
+        r.areas,
+        () if r.cause is None else (r.cause,),
+        (r.phase,),
+        r.goals,
+        r.health,
+        (),
+        r.diagnoses,
+        (str(r.severity),),
     ]
-    if not second:
-        return first, matched
-    return sorted({rule.id: rule for rule in (*first, *second)}.values(), key=lambda rule: rule.id), matched
+    checks = tables.checks
+    none: frozenset[str] = frozenset()
+    first = [i for i in sorted(tables.first.lookup(values)) if (c := checks[i]) is None or c(r, none)]
+    matched = frozenset(rules[i].id for i in first if rules[i].kind == "condition")
+    if matched:
+        values[5] = matched
+        second = [i for i in tables.second.lookup(values) if (c := checks[i]) is None or c(r, matched)]
+        if second:
+            first = sorted(first + second)
+    return [rules[i] for i in first], matched
 
 
 class _Screen:
@@ -221,6 +232,9 @@ class _Screen:
                 self.caps.append((rule, self._scope(rule, rule.cap.where, rule.cap.distal)))
             if rule.allow_only is not None:
                 self.allow.append(rule)
+        # The same restrictions as plain values, for the per-technique loop in ranking.
+        self.forbid_sets = [(rule.forbid_set, scope) for rule, scope in self.forbids]
+        self.cap_limits = [(rule.cap.max, scope) for rule, scope in self.caps if rule.cap is not None]
 
     def _scope(self, rule: CompiledRule, on: str, distal: bool) -> frozenset[str] | None:
         r = self._r
@@ -247,14 +261,24 @@ class _Screen:
         return frozenset(areas)
 
 
-def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> list[Avoidance]:
+def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoidance, ...], frozenset[str]]:
+    """What the fired restrictions rule out, and the sources they cite; memoised by the restrictions."""
+    key = (
+        tuple((rule.id, scope) for rule, scope in screen.forbids),
+        tuple(rule.id for rule in screen.allow),
+        tuple((rule.id, scope) for rule, scope in screen.caps),
+    )
+    memo = knowledge._tables.avoided
+    known: tuple[tuple[Avoidance, ...], frozenset[str]] | None = memo.get(key)
+    if known is not None:
+        return known
     found: dict[tuple[str, str, str], Avoidance] = {}
 
     def add(tech: str, area: str | None, rule: CompiledRule, kind: AvoidanceKind) -> None:
         key = (tech, area or "", rule.id)
         if key not in found:
-            found[key] = Avoidance(
-                technique=tech, area=area, rule=rule.id, kind=kind, reason=rule.text, sources=rule.sources
+            found[key] = trusted(
+                Avoidance, technique=tech, area=area, rule=rule.id, kind=kind, reason=rule.text, sources=rule.sources
             )
 
     for rule, scope in screen.forbids:
@@ -273,81 +297,126 @@ def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> list[Avoidance]:
             if technique.pressure.min > rule.cap.max:
                 for area in sorted(scope) if scope is not None else (None,):
                     add(tech_id, area, rule, "pressure_cap")
-    return [found[k] for k in sorted(found)]
+    avoided = tuple(found[k] for k in sorted(found))
+    return memo.put(key, (avoided, frozenset(_cited([a.sources for a in avoided]))))  # type: ignore[no-any-return]
 
 
-def _rank(fired: list[CompiledRule], screen: _Screen, r: Resolved, knowledge: KnowledgeBase) -> list[RankedTechnique]:
+def _limits(screen: _Screen, knowledge: KnowledgeBase) -> list[PressureLimit]:
+    memo = knowledge._tables.limits
+    limits: list[PressureLimit] = []
+    for rule, scope in screen.caps:
+        key = (rule.id, scope)
+        known: tuple[PressureLimit, ...] | None = memo.get(key)
+        if known is None:
+            assert rule.cap is not None
+            cap = rule.cap.max
+            known = memo.put(
+                key,
+                tuple(
+                    trusted(
+                        PressureLimit, area=area, max_pressure=cap, rule=rule.id, reason=rule.text, sources=rule.sources
+                    )
+                    for area in (sorted(scope) if scope is not None else (None,))
+                ),
+            )
+        limits.extend(known)
+    return limits
+
+
+def _rank(
+    fired: list[CompiledRule], screen: _Screen, r: Resolved, knowledge: KnowledgeBase
+) -> tuple[list[RankedTechnique], set[str]]:
+    """The offered techniques, best first, and the sources their reasons cite."""
     reasons_for: dict[str, list[Reason]] = {}
     for rule in fired:
-        for tech, points in rule.score:
-            reasons_for.setdefault(tech, []).append(
-                Reason(
-                    rule=rule.id,
-                    effect=rule.effect_label,
-                    points=points,
-                    label=rule.label,
-                    text=rule.text,
-                    sources=rule.sources,
-                )
-            )
+        for tech, reason in rule.reasons:
+            found = reasons_for.get(tech)
+            if found is None:
+                reasons_for[tech] = [reason]
+            else:
+                found.append(reason)
+    tables = knowledge._tables
+    static = tables.techniques
+    scored_memo = tables.scored
+    restricted = bool(screen.forbids or screen.caps or screen.allow)
     whole_body = knowledge.whole_body_areas & r.areas
-    offered: list[RankedTechnique] = []
+    offered = []
+    none: frozenset[str] = frozenset()
     for tech_id, reasons in reasons_for.items():
-        technique = knowledge.techniques[tech_id]
-        assert technique.pressure.min is not None
-        assert technique.pressure.max is not None
-        lowest, highest = technique.pressure.min, technique.pressure.max
-        areas = set(r.areas if technique.areas is None else r.areas.intersection(technique.areas))
-        if any(tech_id not in rule.allow_only for rule in screen.allow if rule.allow_only is not None):
+        _name, lowest, highest, where, _cpt, _evidence = static[tech_id]
+        areas = r.areas if where is None else r.areas.intersection(where)
+        skip = none
+        if restricted:
+            place = _restrict(tech_id, lowest, highest, areas, whole_body, screen)
+            if place is None:
+                continue
+            areas, skip, highest = place
+        elif not areas:
             continue
-        blocked: set[str] = set()
-        everywhere = False
-        for rule, scope in screen.forbids:
-            if rule.forbid_set is None or tech_id in rule.forbid_set:
-                if scope is None:
-                    everywhere = True
-                    break
-                blocked |= scope
-        if everywhere:
+        key = (tech_id, *[reason.rule for reason in reasons])
+        scored: tuple[float, float, tuple[Reason, ...], frozenset[str]] | None = scored_memo.get(key)
+        if scored is None:
+            score = math.fsum(reason.points for reason in reasons)
+            ordered = tuple(sorted(reasons, key=lambda x: (-x.points, x.rule)))
+            cited_here = frozenset(_cited([x.sources for x in ordered]))
+            scored = scored_memo.put(key, (score, round(score, 6), ordered, cited_here))
+        assert scored is not None
+        if scored[0] <= 0:
             continue
-        for rule, scope in screen.caps:
-            assert rule.cap is not None
-            if rule.cap.max < lowest:
-                if scope is None:
-                    everywhere = True
-                    break
-                blocked |= scope
-        if everywhere:
-            continue
-        areas -= blocked
-        if not areas:
-            continue
-        covers_all = bool(areas & whole_body)
-        for rule, scope in screen.caps:
-            assert rule.cap is not None
-            if rule.cap.max >= lowest and (scope is None or covers_all or not scope.isdisjoint(areas)):
-                highest = min(highest, rule.cap.max)
-        score = math.fsum(reason.points for reason in reasons)
-        if score <= 0:
-            continue
-        skip = sorted(blocked) if covers_all else []
-        offered.append(
-            RankedTechnique(
+        offered.append((-scored[1], tech_id, areas, skip, highest, scored))
+    offered.sort(key=lambda t: (t[0], t[1]))
+    ranked: list[RankedTechnique] = []
+    cited: set[str] = set()
+    all_areas = tuple(sorted(r.areas))
+    for rank, (negative, tech_id, areas, skip, highest, scored) in enumerate(offered, start=1):
+        name, lowest, _highest, _where, cpt, evidence = static[tech_id]
+        ranked.append(
+            trusted(
+                RankedTechnique,
                 id=tech_id,
-                name=technique.name,
-                rank=0,
-                score=round(score, 6),
-                areas=tuple(sorted(areas)),
-                skip_areas=tuple(skip),
+                name=name,
+                rank=rank,
+                score=-negative,
+                areas=all_areas if areas is r.areas else tuple(sorted(areas)),
+                skip_areas=tuple(sorted(skip)) if skip else (),
                 pressure_min=lowest,
                 pressure_max=highest,
-                cpt=technique.cpt,
-                evidence=technique.evidence,
-                reasons=tuple(sorted(reasons, key=lambda x: (-x.points, x.rule))),
+                cpt=cpt,
+                evidence=evidence,
+                reasons=scored[2],
             )
         )
-    offered.sort(key=lambda t: (-t.score, t.id))
-    return [t.model_copy(update={"rank": i}) for i, t in enumerate(offered, start=1)]
+        cited |= scored[3]
+    return ranked, cited
+
+
+def _restrict(
+    tech_id: str, lowest: int, highest: int, areas: frozenset[str], whole_body: frozenset[str], screen: _Screen
+) -> tuple[frozenset[str], frozenset[str], int] | None:
+    """Where a technique may go under the fired restrictions, what to skip, and its top pressure; None: nowhere."""
+    for rule in screen.allow:
+        if rule.allow_only is not None and tech_id not in rule.allow_only:
+            return None
+    blocked: set[str] = set()
+    for forbid_set, scope in screen.forbid_sets:
+        if forbid_set is None or tech_id in forbid_set:
+            if scope is None:
+                return None
+            blocked |= scope
+    for cap, scope in screen.cap_limits:
+        if cap < lowest:
+            if scope is None:
+                return None
+            blocked |= scope
+    if blocked:
+        areas = areas.difference(blocked)
+    if not areas:  # nowhere left, or the technique is not used on any of the client's areas
+        return None
+    covers_all = bool(areas & whole_body) if whole_body else False
+    for cap, scope in screen.cap_limits:
+        if lowest <= cap < highest and (scope is None or covers_all or not scope.isdisjoint(areas)):
+            highest = cap
+    return areas, frozenset(blocked) if covers_all and blocked else _NOWHERE, highest
 
 
 def _all_areas_ruled_out(screen: _Screen, r: Resolved) -> NoMassageNow | None:
@@ -364,17 +433,6 @@ def _all_areas_ruled_out(screen: _Screen, r: Resolved) -> NoMassageNow | None:
     return NoMassageNow(reason=rule.text, rule=rule.id, come_back=come_back, sources=rule.sources)
 
 
-def _referral(rule: CompiledRule) -> Referral:
-    assert rule.refer is not None
-    return Referral(
-        reason=rule.text,
-        urgency=rule.refer.urgency,
-        rule=rule.id,
-        massage_meanwhile=rule.refer.massage_meanwhile,
-        sources=rule.sources,
-    )
-
-
 def _cited(*groups: Iterable[tuple[str, ...]]) -> set[str]:
     return {source for group in groups for sources in group for source in sources}
 
@@ -383,59 +441,72 @@ def recommend(profile: ClientProfile, knowledge: KnowledgeBase | None = None) ->
     """Screen, match, rank and plan for one client. Bundled knowledge unless ``knowledge`` is given.
 
     Raises :class:`~massage_rules.ProfileError` when the profile holds a value the
-    knowledge does not know; never anything else for a valid profile.
+    knowledge does not define.
     """
     if not isinstance(profile, ClientProfile):
         raise ProfileError("profile", profile, f"must be a ClientProfile, not {type(profile).__name__}")
+    return _recommend(profile, knowledge if knowledge is not None else default_knowledge())
+
+
+def recommend_many(
+    profiles: Iterable[ClientProfile], knowledge: KnowledgeBase | None = None
+) -> Iterator[Recommendation]:
+    """Recommend for each profile in turn, lazily: the same answers as :func:`recommend`, one by one.
+
+    An iterable in, an iterator out, so a batch of any length never sits in memory.
+    A profile that is not a :class:`ClientProfile`, or holds a value the knowledge
+    does not define, raises :class:`~massage_rules.ProfileError` when the iterator
+    reaches it; the answers before it have already been yielded.
+    """
+    if isinstance(profiles, ClientProfile | Mapping | str | bytes):
+        raise ProfileError(
+            "profiles", profiles, f"must be an iterable of ClientProfile, not a single {type(profiles).__name__}"
+        )
+    return _many(iter(profiles), knowledge)
+
+
+def _many(profiles: Iterator[ClientProfile], knowledge: KnowledgeBase | None) -> Iterator[Recommendation]:
     kb = knowledge if knowledge is not None else default_knowledge()
+    for profile in profiles:
+        if not isinstance(profile, ClientProfile):
+            raise ProfileError("profile", profile, f"must be a ClientProfile, not {type(profile).__name__}")
+        yield _recommend(profile, kb)
+
+
+def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     r = resolve_profile(profile, kb)
     fired, matched = fire(r, kb)
+    tables = kb._tables
 
     referrals = sorted(
-        (_referral(rule) for rule in fired if rule.refer is not None),
+        (rule.referral for rule in fired if rule.referral is not None),
         key=lambda x: (x.urgency != "urgent", x.massage_meanwhile, x.rule),
     )
     referral = None
     if referrals:
         meanwhile = all(x.massage_meanwhile for x in referrals)
-        referral = referrals[0].model_copy(update={"massage_meanwhile": meanwhile})
-    stops = [rule for rule in fired if rule.no_massage is not None]
-    no_massage = None
-    if stops:
-        stop = stops[0]
-        assert stop.no_massage is not None
-        no_massage = NoMassageNow(
-            reason=stop.text, rule=stop.id, come_back=stop.no_massage.come_back, sources=stop.sources
-        )
+        referral = referrals[0]
+        if referral.massage_meanwhile != meanwhile:
+            referral = referral.model_copy(update={"massage_meanwhile": meanwhile})
+    no_massage = next((rule.stop for rule in fired if rule.stop is not None), None)
 
     conditions = tuple(
-        MatchedCondition(
-            id=c,
-            name=kb.conditions[c].name,
-            icd10=tuple(kb.conditions[c].icd10),
-            matched_by="diagnosis" if c in r.diagnoses else "profile",
-        )
-        for c in sorted(matched)
+        tables.matched_conditions[(c, "diagnosis" if c in r.diagnoses else "profile")] for c in sorted(matched)
     )
-    notes = tuple(Note(rule=rule.id, text=rule.note, sources=rule.sources) for rule in fired if rule.note)
+    notes = tuple(rule.note_item for rule in fired if rule.note_item is not None)
 
     blocked = no_massage is not None or (referral is not None and not referral.massage_meanwhile)
     screen = _Screen(fired, r, kb)
     techniques: list[RankedTechnique] = []
-    avoided: list[Avoidance] = []
+    avoided: tuple[Avoidance, ...] = ()
     limits: list[PressureLimit] = []
     plan = None
+    cited: set[str] = set()
     if not blocked:
-        avoided = _avoidances(screen, kb)
-        for rule, scope in screen.caps:
-            assert rule.cap is not None
-            for area in sorted(scope) if scope is not None else (None,):
-                limits.append(
-                    PressureLimit(
-                        area=area, max_pressure=rule.cap.max, rule=rule.id, reason=rule.text, sources=rule.sources
-                    )
-                )
-        techniques = _rank(fired, screen, r, kb)
+        avoided, avoided_sources = _avoidances(screen, kb)
+        limits = _limits(screen, kb)
+        techniques, cited = _rank(fired, screen, r, kb)
+        cited |= avoided_sources
         if techniques:
             plan = build_plan(fired, r, kb, [t.id for t in techniques])
             billing = billing_units(plan.session_minutes, kb, (t.cpt for t in techniques))
@@ -452,22 +523,24 @@ def recommend(profile: ClientProfile, knowledge: KnowledgeBase | None = None) ->
     else:
         outcome = "treat" if techniques else "nothing_suitable"
 
-    cited = _cited(
-        (reason.sources for t in techniques for reason in t.reasons),
-        (a.sources for a in avoided),
-        (x.sources for x in referrals),
-        (n.sources for n in notes),
-        (p.sources for p in limits),
-        (step.sources for step in (plan.derivation if plan else ())),
-        ([plan.billing.sources] if plan and plan.billing else []),
-        plan_sources(plan) if plan else [],
-        ([no_massage.sources] if no_massage else []),
-    )
-    return Recommendation(
+    for group in (referrals, notes, limits, plan.derivation if plan else ()):
+        for part in group:
+            cited.update(part.sources)
+    if plan is not None:
+        if plan.billing is not None:
+            cited.update(plan.billing.sources)
+        for sources in plan_sources(plan):
+            cited.update(sources)
+    if no_massage is not None:
+        cited.update(no_massage.sources)
+    source_refs = tables.source_refs
+    return trusted(
+        Recommendation,
+        _DEFAULTS,
         outcome=outcome,
         profile=r.profile,
         techniques=tuple(techniques),
-        avoided=tuple(avoided),
+        avoided=avoided,
         pressure_limits=tuple(limits),
         referral=referral,
         referrals=tuple(referrals),
@@ -476,15 +549,6 @@ def recommend(profile: ClientProfile, knowledge: KnowledgeBase | None = None) ->
         conditions=conditions,
         notes=notes,
         warnings=tuple(dict.fromkeys([*r.code_notes, *screen.warnings])),
-        sources=tuple(
-            SourceRef(
-                id=sid, citation=kb.sources[sid].citation, url=kb.sources[sid].url, evidence=kb.sources[sid].evidence
-            )
-            for sid in sorted(cited)
-        ),
-        knowledge=KnowledgeStamp(
-            version=kb.version,
-            content_hash=kb.content_hash,
-            packs=tuple(PackStamp(id=p, version=v) for p, v in kb.packs),
-        ),
+        sources=tuple(source_refs[sid] for sid in sorted(cited)),
+        knowledge=tables.stamp,
     )

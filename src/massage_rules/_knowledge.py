@@ -7,6 +7,7 @@ indexes, so that :func:`massage_rules.recommend` only looks things up and adds.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import itertools
@@ -23,16 +24,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import _schema as s
+from ._compiled import Tables
 from ._plan import PlanKnowledge, compile_plan_settings
 from ._yaml import YamlLoadError, load_yaml_text, locate
 from .errors import KnowledgeError, Problem, close_match
-from .models import ReasonEffect
+from .models import NoMassageNow, Note, Reason, ReasonEffect, Referral
 
 __all__ = ["CompiledRule", "KnowledgeBase", "bundled_knowledge_paths", "load_knowledge"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_PROBLEMS_PER_FILE = 50
-ALWAYS = ("always", "")
 
 
 def bundled_knowledge_paths() -> tuple[Path, ...]:
@@ -79,6 +80,11 @@ class CompiledRule:
     dose: s.Dose | None = None
     sessions: s.SessionsAdjust | None = None
     specificity: int = 0
+    # Answer parts built once at compile time (see _finish): immutable, shared by every answer.
+    reasons: tuple[tuple[str, Reason], ...] = ()  # (technique, the reason this rule gives it)
+    referral: Referral | None = None
+    stop: NoMassageNow | None = None
+    note_item: Note | None = None
 
     @property
     def is_safety(self) -> bool:
@@ -104,7 +110,7 @@ class KnowledgeBase:
     __slots__ = (
         "__weakref__",
         "_condition_rules",
-        "_index",
+        "_tables",
         "areas",
         "billing",
         "causes",
@@ -149,7 +155,7 @@ class KnowledgeBase:
     content_hash: str
     packs: tuple[tuple[str, str], ...]
     files: tuple[str, ...]
-    _index: Mapping[tuple[str, str], tuple[int, ...]]
+    _tables: Tables
     _condition_rules: tuple[CompiledRule, ...]
 
     def __init__(self, **parts: Any) -> None:
@@ -167,42 +173,6 @@ class KnowledgeBase:
             f"<KnowledgeBase {self.version} {self.content_hash[:12]}: {len(self.techniques)} techniques, "
             f"{len(self.conditions)} conditions, {len(self.rules)} rules>"
         )
-
-    def candidate_rules(self, keys: Iterable[tuple[str, str]]) -> list[CompiledRule]:
-        """Rules that can fire for a profile with these index keys, in knowledge order."""
-        index = self._index
-        positions: set[int] = set(index.get(ALWAYS, ()))
-        for key in keys:
-            positions.update(index.get(key, ()))
-        rules = self.rules
-        return [rules[i] for i in sorted(positions)]
-
-
-def _index_keys(rule: CompiledRule) -> list[tuple[str, str]]:
-    """The keys that a profile must have one of for this rule to be able to fire."""
-    keys: list[tuple[str, str]] = []
-    if rule.diagnosis is not None:
-        keys.append(("diagnosis", rule.diagnosis))
-        if not rule.has_match:
-            return keys
-    # A rule that tests matched complaints is looked up by them in the second pass of
-    # ``fire``, so it must be indexed under them, whatever else it tests.
-    for dim, values in (
-        ("conditions", rule.conditions),
-        ("health", rule.health_all),
-        ("health", rule.health_any),
-        ("areas", rule.areas),
-        ("causes", rule.causes),
-        ("goals", rule.goals),
-        ("phases", rule.phases),
-    ):
-        if values:
-            if dim == "health" and values is rule.health_all:
-                keys.append((dim, min(values)))
-            else:
-                keys.extend((dim, v) for v in sorted(values))
-            return keys
-    return [ALWAYS]  # nothing to index on: the rule may fire for any profile
 
 
 class _Checker:
@@ -604,10 +574,7 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
             checker.error((later.origin, 0, 0), f"rule id '{later.id}' clashes with a generated rule id", later.id)
     if any(p.severity_rank == 0 for p in checker.problems):
         raise KnowledgeError(checker.problems)
-    index: dict[tuple[str, str], list[int]] = {}
-    for position, rule in enumerate(compiled):
-        for key in _index_keys(rule):
-            index.setdefault(key, []).append(position)
+    compiled = [_finish(rule) for rule in compiled]
 
     packs = tuple((m.pack.id, m.pack.version) for _, m, _ in files if m.pack is not None)
     version = "+".join(f"{pid}-{ver}" for pid, ver in packs) or "unversioned"
@@ -634,9 +601,49 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         content_hash=content_hash,
         packs=packs,
         files=tuple(name for name, _, _ in files),
-        _index=frozen({k: tuple(v) for k, v in index.items()}),
+        _tables=Tables(
+            compiled,
+            sources={k: v.value for k, v in sources.items()},
+            conditions={k: v.value for k, v in conditions.items()},
+            techniques={k: v.value for k, v in techniques.items()},
+            version=version,
+            content_hash=content_hash,
+            packs=packs,
+        ),
         _condition_rules=tuple(r for r in compiled if r.kind == "condition"),
     )
+
+
+def _finish(rule: CompiledRule) -> CompiledRule:
+    """Build the rule's answer parts once, so that no answer has to build them again."""
+    reasons = tuple(
+        (
+            tech,
+            Reason(
+                rule=rule.id,
+                effect=rule.effect_label,
+                points=points,
+                label=rule.label,
+                text=rule.text,
+                sources=rule.sources,
+            ),
+        )
+        for tech, points in rule.score
+    )
+    referral = None
+    if rule.refer is not None:
+        referral = Referral(
+            reason=rule.text,
+            urgency=rule.refer.urgency,
+            rule=rule.id,
+            massage_meanwhile=rule.refer.massage_meanwhile,
+            sources=rule.sources,
+        )
+    stop = None
+    if rule.no_massage is not None:
+        stop = NoMassageNow(reason=rule.text, rule=rule.id, come_back=rule.no_massage.come_back, sources=rule.sources)
+    note_item = Note(rule=rule.id, text=rule.note, sources=rule.sources) if rule.note else None
+    return dataclasses.replace(rule, reasons=reasons, referral=referral, stop=stop, note_item=note_item)
 
 
 def _origin(item: _Located) -> str:

@@ -1,0 +1,327 @@
+"""Benchmarks for massage_rules: bundled knowledge, synthetic bases against peers, start-up, loading.
+
+    python bench/run.py                 # everything, 5 repeats, medians
+    python bench/run.py --quick         # a smoke run: fewer profiles, 100 and 1,000 rules only
+    taskset -c 1 python bench/run.py    # pin to one core
+
+zen-engine comes from the optional ``bench`` extra (``pip install -e '.[bench]'``);
+without it that column is skipped. Every variant must give the same top-5 and the
+same set of fired rules on every profile, or the run stops before timing anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import naive
+import synth
+
+import massage_rules as mr
+from massage_rules._engine import fire, resolve_profile
+
+
+def median_time(fn: Callable[[], Any], repeats: int) -> float:
+    """Median wall time of ``repeats`` calls of ``fn``, after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def race(variants: dict[str, Callable[[], Any]], repeats: int) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds per variant, run in turn each round so that load bursts hit all alike.
+
+    CPU time (``time.process_time``, every thread of this process) is what a variant
+    costs when the machine is shared; wall time is what a user waits.
+    """
+    for fn in variants.values():
+        fn()  # warm-up: memo tables, caches, lazy imports
+    wall: dict[str, list[float]] = {name: [] for name in variants}
+    cpu: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(repeats):
+        for name, fn in variants.items():
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fn()
+            cpu[name].append(time.process_time() - start_cpu)
+            wall[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(wall[name]), statistics.median(cpu[name])) for name in variants}
+
+
+def realistic_profiles(kb: mr.KnowledgeBase, n: int, seed: int = 7) -> list[mr.ClientProfile]:
+    """Seeded profiles drawn from whatever vocabulary ``kb`` defines."""
+    rnd = random.Random(seed)
+    areas, goals, causes = sorted(kb.areas), sorted(kb.goals), sorted(kb.causes)
+    phases, findings, conditions = sorted(kb.phases), sorted(kb.findings), sorted(kb.conditions)
+    out = []
+    for _ in range(n):
+        fields: dict[str, Any] = {
+            "areas": rnd.sample(areas, rnd.randint(1, min(3, len(areas)))),
+            "cause": rnd.choice(causes) if rnd.random() < 0.85 else None,
+            "severity": rnd.randint(0, 10),
+            "goals": rnd.sample(goals, rnd.randint(1, min(3, len(goals)))),
+        }
+        if rnd.random() < 0.5:
+            fields["phase"] = rnd.choice(phases)
+        else:
+            fields["days_since_onset"] = rnd.randint(0, 400)
+        health = set()
+        for _ in range(rnd.choice([0, 0, 0, 0, 1, 1, 2])):
+            finding = rnd.choice(findings)
+            if kb.findings[finding].local:
+                finding += "@" + rnd.choice(fields["areas"])
+            health.add(finding)
+        fields["health"] = sorted(health)
+        if conditions and rnd.random() < 0.15:
+            fields["conditions"] = [rnd.choice(conditions)]
+        out.append(mr.ClientProfile(**fields))
+    return out
+
+
+def bench_bundled(n: int, repeats: int) -> dict[str, Any]:
+    kb = mr.load_knowledge()
+    profiles = realistic_profiles(kb, n)
+    assert list(mr.recommend_many(profiles, kb)) == [mr.recommend(p, kb) for p in profiles]
+    timed = race(
+        {
+            "recommend": lambda: [mr.recommend(p, kb) for p in profiles],
+            "recommend_many": lambda: list(mr.recommend_many(profiles, kb)),
+            "recommend_many_json": lambda: [r.model_dump_json() for r in mr.recommend_many(profiles, kb)],
+        },
+        repeats,
+    )
+    fired = statistics.mean(len(fire(resolve_profile(p, kb), kb)[0]) for p in profiles)
+    load_s = median_time(mr.load_knowledge, repeats)
+    return {
+        "knowledge": repr(kb),
+        "load_knowledge_ms": round(load_s * 1e3, 1),
+        "profiles": n,
+        "mean_fired_rules": round(fired, 1),
+        "recommend_us_per_profile_wall": round(timed["recommend"][0] / n * 1e6, 1),
+        "recommend_us_per_profile_cpu": round(timed["recommend"][1] / n * 1e6, 1),
+        "recommend_many_per_s_wall": round(n / timed["recommend_many"][0]),
+        "recommend_many_per_s_cpu": round(n / timed["recommend_many"][1]),
+        "recommend_many_plus_json_per_s_cpu": round(n / timed["recommend_many_json"][1]),
+    }
+
+
+class OursFull:
+    """massage_rules as users call it: recommend_many, full answers with every reason."""
+
+    def __init__(self, kb: mr.KnowledgeBase) -> None:
+        self.kb = kb
+
+    def run(self, profiles: list[mr.ClientProfile]) -> list[mr.Recommendation]:
+        return list(mr.recommend_many(profiles, self.kb))
+
+
+class OursMatch:
+    """massage_rules' compiled index and rule tests, then the same top-5 arithmetic as the peers.
+
+    The like-for-like column: same output as the naive loop and zen-engine (a
+    top-5 and the fired rules), no answer objects. Synthetic forbids apply everywhere.
+    """
+
+    def __init__(self, kb: mr.KnowledgeBase) -> None:
+        self.kb = kb
+
+    def evaluate(self, profile: mr.ClientProfile) -> tuple[list[str], set[str]]:
+        fired, _ = fire(resolve_profile(profile, self.kb), self.kb)
+        points: dict[str, list[float]] = {}
+        forbidden: set[str] = set()
+        for rule in fired:
+            if rule.forbid_set is not None:
+                forbidden |= rule.forbid_set
+            for tech, value in rule.score:
+                points.setdefault(tech, []).append(value)
+        ranked = sorted(
+            (-round(math.fsum(v), 6), t) for t, v in points.items() if t not in forbidden and math.fsum(v) > 0
+        )
+        return [t for _, t in ranked[:5]], {rule.id for rule in fired}
+
+
+def synthetic(sizes: Iterable[int], n_profiles: dict[int, int], repeats: int, with_zen: bool) -> list[dict[str, Any]]:
+    rows = []
+    folder = Path(tempfile.mkdtemp(prefix="mr-bench-"))
+    try:
+        for size in sizes:
+            doc = synth.knowledge(size, seed=size)
+            path = folder / f"synthetic-{size}.yaml"
+            path.write_text(synth.to_yaml(doc), encoding="utf-8")
+            load_s = median_time(lambda p=path: mr.load_knowledge([p], bundled=False), max(1, repeats // 2))
+            kb = mr.load_knowledge([path], bundled=False)
+            flat = synth.flat_rules(doc)
+            raw = synth.profiles(n_profiles[size], seed=size + 1)
+            profiles = [mr.ClientProfile(**fields) for fields in raw]
+            ours = OursFull(kb)
+            match = OursMatch(kb)
+            loop = naive.NaiveEngine(flat)
+            zen_engine = None
+            if with_zen:
+                import zen_table
+
+                zen_engine = zen_table.ZenEngine(flat)
+            # The check: same top-5, same fired rules, on every profile, for every variant.
+            results = ours.run(profiles)
+            fired_counts = []
+            for fields, profile, result in zip(raw, profiles, results, strict=True):
+                fired = {rule.id for rule in fire(resolve_profile(profile, kb), kb)[0]}
+                fired_counts.append(len(fired))
+                expected = ([t.id for t in result.techniques[:5]], fired)
+                assert match.evaluate(profile) == expected, f"top-5 arithmetic differs at {size} rules on {fields}"
+                assert loop.evaluate(fields) == expected, f"naive loop differs at {size} rules on {fields}"
+                if zen_engine is not None:
+                    assert zen_engine.evaluate(fields) == expected, f"zen-engine differs at {size} rules on {fields}"
+            n = len(profiles)
+            row: dict[str, Any] = {
+                "rules": size,
+                "compiled_rules": len(kb.rules),
+                "profiles": n,
+                "mean_fired_rules": round(statistics.mean(fired_counts), 1),
+                "load_knowledge_ms": round(load_s * 1e3, 1),
+            }
+            variants: dict[str, Callable[[], Any]] = {
+                "ours": lambda: ours.run(profiles),  # noqa: B023 - called within this iteration
+                "ours_top5": lambda: [match.evaluate(p) for p in profiles],  # noqa: B023
+                "naive": lambda: [loop.evaluate(f) for f in raw],  # noqa: B023
+            }
+            if zen_engine is not None:
+                z = zen_engine
+                variants["zen"] = lambda: [z.evaluate(f) for f in raw]  # noqa: B023
+            for name, (wall, cpu) in race(variants, repeats).items():
+                row[f"{name}_per_s"] = n / cpu
+                row[f"{name}_per_s_wall"] = n / wall
+            rows.append(row)
+            print(f"  {size:>6} rules: {_fmt(row)}", file=sys.stderr, flush=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return rows
+
+
+def _fmt(row: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={round(v) if isinstance(v, float) and v > 100 else v}" for k, v in row.items())
+
+
+ONE_PROFILE = ["--area", "lower_back", "--cause", "posture", "--severity", "6", "--phase", "chronic"]
+ONE_PROFILE += ["--goal", "pain_relief"]
+FLOOR = "import yaml, pydantic\nclass M(pydantic.BaseModel):\n    x: int\nM(x=1)\n"
+
+
+def startup(runs: int) -> dict[str, Any]:
+    """Wall time of fresh processes: the floor, ``import massage_rules``, and ``suggest`` for one profile."""
+    suggest = shutil.which("suggest", path=str(Path(sys.executable).parent)) or shutil.which("suggest")
+    commands = {
+        "floor": [sys.executable, "-c", FLOOR],
+        "import_massage_rules": [sys.executable, "-c", "import massage_rules"],
+        "suggest_one_profile": [
+            *([suggest] if suggest else [sys.executable, "-m", "massage_rules"]),
+            *ONE_PROFILE,
+        ],
+        "suggest_one_profile_json": [
+            *([suggest] if suggest else [sys.executable, "-m", "massage_rules"]),
+            *ONE_PROFILE,
+            "--json",
+        ],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):  # interleaved, so a burst of load hits every command alike
+        for name, cmd in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            done = subprocess.run(cmd, capture_output=True, check=False)
+            times[name].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            if done.returncode != 0:
+                raise SystemExit(f"{name} failed: {done.stderr.decode()[-500:]}")
+    out: dict[str, Any] = {"runs": runs}
+    for name in commands:
+        out[f"{name}_wall_ms"] = round(statistics.median(times[name]) * 1e3, 1)
+        out[f"{name}_cpu_ms"] = round(statistics.median(cpu[name]) * 1e3, 1)
+    for kind in ("wall", "cpu"):
+        floor = out[f"floor_{kind}_ms"]
+        out[f"suggest_over_floor_{kind}"] = round(out[f"suggest_one_profile_{kind}_ms"] / floor, 2)
+        out[f"suggest_json_over_floor_{kind}"] = round(out[f"suggest_one_profile_json_{kind}_ms"] / floor, 2)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: fewer profiles and repeats")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sizes", default="100,1000,10000")
+    parser.add_argument("--no-zen", action="store_true", help="skip zen-engine even if installed")
+    parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
+    args = parser.parse_args()
+    repeats = 2 if args.quick else args.repeats
+    sizes = [100, 1000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    per_size = {100: 1000, 1000: 500, 10000: 100} if not args.quick else {100: 200, 1000: 100}
+    try:
+        import zen  # noqa: F401
+
+        with_zen = not args.no_zen
+    except ImportError:
+        with_zen = False
+        print("zen-engine is not installed (pip install -e '.[bench]'); skipping it", file=sys.stderr)
+
+    report: dict[str, Any] = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "load_average_at_start": os.getloadavg() if hasattr(os, "getloadavg") else None,
+        "repeats": repeats,
+    }
+    print("bundled knowledge ...", file=sys.stderr, flush=True)
+    report["bundled"] = bench_bundled(500 if args.quick else 3000, repeats)
+    print(f"  {_fmt(report['bundled'])}", file=sys.stderr)
+    print("synthetic rule bases ...", file=sys.stderr, flush=True)
+    rows = synthetic(sizes, {s: per_size.get(s, 100) for s in sizes}, repeats, with_zen)
+    for row in rows:
+        row["ours_over_naive"] = round(row["ours_per_s"] / row["naive_per_s"], 1)
+        row["ours_top5_over_naive"] = round(row["ours_top5_per_s"] / row["naive_per_s"], 1)
+        if "zen_per_s" in row:
+            row["ours_over_zen"] = round(row["ours_per_s"] / row["zen_per_s"], 1)
+            row["ours_top5_over_zen"] = round(row["ours_top5_per_s"] / row["zen_per_s"], 1)
+        for key in [k for k in row if "_per_s" in k]:
+            row[key] = round(row[key])
+    report["synthetic"] = rows
+    by_size = {row["rules"]: row for row in rows}
+    if 100 in by_size and 10000 in by_size:
+        small, big = by_size[100], by_size[10000]
+        report["scaling_100_to_10000"] = {
+            "per_profile_cost_growth": round(small["ours_per_s"] / big["ours_per_s"], 1),
+            "per_profile_cost_growth_top5": round(small["ours_top5_per_s"] / big["ours_top5_per_s"], 1),
+            "fired_rules_growth": round(big["mean_fired_rules"] / small["mean_fired_rules"], 1),
+        }
+    print("start-up ...", file=sys.stderr, flush=True)
+    report["startup"] = startup(5 if args.quick else 21)
+    report["load_average_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

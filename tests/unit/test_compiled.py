@@ -1,0 +1,175 @@
+"""The compiled form: index keys, bounded memo tables, and recommend_many's streaming contract."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import massage_rules as mr
+from massage_rules._compiled import MAX_KEYS_PER_RULE, Memo, rule_keys
+from massage_rules._engine import fire, resolve_profile
+
+BACK = {"areas": ["lower_back"], "cause": "posture", "severity": 6, "phase": "chronic", "goals": ["pain_relief"]}
+
+
+def test_wide_rules_are_capped_and_left_to_holds(tmp_path: Path) -> None:
+    """A rule listing every area, goal and cause is filed under at most the cap, yet still fires."""
+    kb = mr.load_knowledge()
+    areas = sorted(kb.areas)
+    goals = sorted(kb.goals)
+    causes = sorted(kb.causes)
+    extra = tmp_path / "wide.yaml"
+    extra.write_text(
+        "format: 1\nrules:\n  - id: wide_rule\n    text: Fires for nearly anyone.\n"
+        f"    when: {{areas: [{', '.join(areas)}], goals: [{', '.join(goals)}], causes: [{', '.join(causes)}]}}\n"
+        "    note: A wide rule.\n    sources: [werner]\n",
+        encoding="utf-8",
+    )
+    wide = mr.load_knowledge([extra])
+    rule = wide.rules_by_id["wide_rule"]
+    assert len(rule_keys(rule)) <= MAX_KEYS_PER_RULE
+    fired, _ = fire(resolve_profile(mr.ClientProfile(**BACK), wide), wide)
+    assert "wide_rule" in {r.id for r in fired}
+
+
+def test_rule_on_a_finding_and_a_complaint_fires(tmp_path: Path) -> None:
+    """A rule that needs both a health finding and a matched complaint fires when both hold."""
+    extra = tmp_path / "both.yaml"
+    extra.write_text(
+        "format: 1\nrules:\n  - id: both_rule\n    text: Needs a finding and a complaint.\n"
+        "    when: {health_all: [anticoagulants], conditions: [chronic_low_back_pain]}\n"
+        "    note: Both held.\n    sources: [werner]\n",
+        encoding="utf-8",
+    )
+    kb = mr.load_knowledge([extra])
+    with_finding = mr.recommend(mr.ClientProfile(**BACK, health=["anticoagulants"]), kb)
+    without = mr.recommend(mr.ClientProfile(**BACK), kb)
+    assert "both_rule" in {n.rule for n in with_finding.notes}
+    assert "both_rule" not in {n.rule for n in without.notes}
+
+
+def test_memo_is_emptied_when_full() -> None:
+    """A memo table never holds more than its limit."""
+    memo = Memo(limit=3)
+    for i in range(10):
+        assert memo.put(i, str(i)) == str(i)
+        assert len(memo) <= 3
+    assert memo[9] == "9"
+
+
+def test_recommend_many_is_lazy(kb: mr.KnowledgeBase) -> None:
+    """recommend_many reads its input only as answers are asked for."""
+    taken: list[int] = []
+
+    def endless() -> Iterator[mr.ClientProfile]:
+        for i in itertools.count():
+            taken.append(i)
+            yield mr.ClientProfile(**BACK)
+
+    answers = mr.recommend_many(endless(), kb)
+    assert taken == []
+    first = next(answers)
+    assert first == mr.recommend(mr.ClientProfile(**BACK), kb)
+    assert taken == [0]
+
+
+def test_recommend_many_raises_at_the_bad_profile(kb: mr.KnowledgeBase) -> None:
+    """A profile with an unknown value raises ProfileError when reached; earlier answers were yielded."""
+    good = mr.ClientProfile(**BACK)
+    bad = mr.ClientProfile(**{**BACK, "areas": ["lowerback"]})
+    answers = mr.recommend_many([good, bad, good], kb)
+    assert next(answers).outcome == "treat"
+    with pytest.raises(mr.ProfileError, match=r"areas\[0\]: 'lowerback' is not a known body area"):
+        next(answers)
+
+
+def test_recommend_many_refuses_a_single_profile() -> None:
+    """Passing one profile instead of an iterable of them is a ProfileError, not a stream of nonsense."""
+    with pytest.raises(mr.ProfileError) as info:
+        mr.recommend_many(mr.ClientProfile(**BACK))  # type: ignore[arg-type]
+    assert str(info.value) == "profiles: must be an iterable of ClientProfile, not a single ClientProfile"
+
+
+def test_recommend_many_refuses_a_mapping_in_the_stream(kb: mr.KnowledgeBase) -> None:
+    """Each item must be a ClientProfile; a dict is refused with its type named."""
+    with pytest.raises(mr.ProfileError) as info:
+        list(mr.recommend_many([BACK], kb))  # type: ignore[list-item]
+    assert str(info.value) == "profile: must be a ClientProfile, not dict"
+
+
+def test_recommend_many_of_nothing_is_nothing(kb: mr.KnowledgeBase) -> None:
+    """An empty batch gives no answers."""
+    assert list(mr.recommend_many([], kb)) == []
+
+
+def test_severity_ranges_are_indexed_exactly(tmp_path: Path) -> None:
+    """A rule on a severity range fires for every score inside it and none outside; an off-scale range never."""
+    extra = tmp_path / "severity.yaml"
+    extra.write_text(
+        "format: 1\nrules:\n"
+        "  - id: mid_pain\n    text: Moderate pain.\n"
+        "    when: {areas: [lower_back], severity: {min: 4, max: 6}}\n    note: Mid.\n    sources: [werner]\n"
+        "  - id: open_top\n    text: Pain of 9 or more.\n"
+        "    when: {severity: {min: 9}}\n    note: High.\n    sources: [werner]\n"
+        "  - id: off_scale\n    text: Never.\n"
+        "    when: {severity: {min: 11}}\n    note: Never.\n    sources: [werner]\n",
+        encoding="utf-8",
+    )
+    kb = mr.load_knowledge([extra])
+    for severity in range(11):
+        profile = mr.ClientProfile(**{**BACK, "severity": severity})
+        fired = {rule.id for rule in fire(resolve_profile(profile, kb), kb)[0]}
+        assert ("mid_pain" in fired) == (4 <= severity <= 6), severity
+        assert ("open_top" in fired) == (severity >= 9), severity
+        assert "off_scale" not in fired
+
+
+def test_every_rule_condition_is_known_to_the_residual_check() -> None:
+    """CompiledRule's fields are the ones holds() and residual_check() were written for; a new one must join both."""
+    import dataclasses
+
+    from massage_rules._knowledge import CompiledRule
+
+    conditions = {
+        "areas",
+        "causes",
+        "phases",
+        "goals",
+        "conditions",
+        "severity",
+        "days",
+        "area_count",
+        "health_all",
+        "health_any",
+        "diagnosis",
+        "has_match",
+    }
+    others = {
+        "id",
+        "text",
+        "sources",
+        "origin",
+        "kind",
+        "effect_label",
+        "label",
+        "score",
+        "forbid",
+        "forbid_set",
+        "cap",
+        "allow_only",
+        "refer",
+        "no_massage",
+        "note",
+        "dose",
+        "sessions",
+        "specificity",
+        "reasons",
+        "referral",
+        "stop",
+        "note_item",
+    }
+    fields = {f.name for f in dataclasses.fields(CompiledRule)}
+    assert fields - others == conditions, "a new rule field: test it in holds() and in _compiled.residual_check()"
