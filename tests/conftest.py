@@ -1,7 +1,8 @@
 """Shared fixtures and the hypothesis profiles.
 
 CI (``CI=true``) runs the derandomized "ci" profile, so a red run reproduces;
-``HYPOTHESIS_PROFILE=long`` runs many more examples for a soak.
+``HYPOTHESIS_PROFILE=long`` runs many more examples for a soak, and
+``HYPOTHESIS_PROFILE=fuzz python -m pytest tests/fuzz`` runs the fuzz tests long.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The fuzz tests in tests/fuzz run under this for a soak: hundreds of thousands of examples in all.
+settings.register_profile(
+    "fuzz",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100000")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 

@@ -50,5 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> NoReturn:  # pragma: no cover - the console-script entry point
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point: an unexpected exception is one line and exit 3, as for ``suggest``."""
+    from ._cli import guarded
+
+    sys.exit(guarded("massage-rules", main))

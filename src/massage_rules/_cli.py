@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 FORMATS = ("text", "json", "markdown", "cds-hooks", "fhir")
@@ -24,13 +24,17 @@ examples:
   suggest --profile client.yaml --format markdown > handout.md   # a client handout
   suggest --batch clients.csv > answers.jsonl   # many profiles: CSV or .jsonl in, JSON lines out
 
-exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile
+exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile,
+            3 an internal error (a bug: set MASSAGE_RULES_DEBUG=1 to see the traceback)
 """
+EXIT_INTERNAL = 3
+DEBUG_ENV = "MASSAGE_RULES_DEBUG"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        _say(f"{self.prog}: error: {message} (see {self.prog} --help)")
+        self.exit(2)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,8 +137,9 @@ def _render(result: Any, fmt: str) -> str:
 
 def _days(value: str) -> int:
     text = value.strip()
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of days")
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        shown = value if len(value) <= 20 else value[:17] + "..."
+        raise argparse.ArgumentTypeError(f"'{shown}' is not a whole number of days (0 to 36500)")
     return int(text)
 
 
@@ -156,8 +161,16 @@ def _profile_fields(args: argparse.Namespace) -> dict[str, Any]:
     return fields
 
 
+def _worst(exc: Exception) -> str:
+    """The worst problem of a KnowledgeError, and how many more there are, on one line."""
+    problems: tuple[object, ...] = getattr(exc, "problems", ())
+    if len(problems) <= 1:
+        return str(exc)
+    return f"{problems[0]} (and {len(problems) - 1} more problems; load_knowledge() lists them all)"
+
+
 def _fail(code: int, message: str) -> int:
-    print(f"suggest: {message}", file=sys.stderr)
+    _say(f"suggest: {message}")
     return code
 
 
@@ -173,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         knowledge = load_knowledge(args.knowledge) if args.knowledge else default_knowledge()
     except KnowledgeError as exc:
-        return _fail(1, f"broken knowledge: {exc}")
+        return _fail(1, f"broken knowledge: {_worst(exc)}")
     if args.batch is not None:
         if args.profile or _profile_fields(args):
             return _fail(2, "--batch reads every profile from its file; drop --profile and the profile flags")
@@ -201,21 +214,71 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProfileError as exc:
         return _fail(2, f"bad profile: {exc}")
     text = _render(result, _format(args))
+    return _write(text)
+
+
+def _write(text: str) -> int:
+    """Write the result to stdout: 0 when written or when the reader left early, 2 when stdout is unusable."""
+    if sys.stdout is None:  # started with stdout closed (`suggest ... >&-`)
+        return _fail(2, "cannot write the result: standard output is closed")
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
     except BrokenPipeError:  # `suggest ... | head -1`: the reader left; that is not an error
         _silence_stdout()
+    except OSError as exc:
+        _silence_stdout()
+        return _fail(2, f"cannot write the result: {exc.strerror or exc}")
     return 0
 
 
 def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
     import os
 
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        sys.stdout = None
+
+
+def guarded(prog: str, entry: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
+    """Run a command's ``main``; an unexpected exception becomes one line on stderr and exit code 3.
+
+    Every expected failure has its own message and code already; what reaches
+    here is a bug. Set ``MASSAGE_RULES_DEBUG=1`` to get the traceback instead.
+    """
+    import os
+
+    try:
+        return entry(argv)
+    except KeyboardInterrupt:
+        _say(f"{prog}: interrupted")
+        return 130
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            raise
+        detail = (str(exc).splitlines() or [""])[0][:200]
+        _say(
+            f"{prog}: internal error: {type(exc).__name__}: {detail} "
+            f"(a bug; please report it, and set {DEBUG_ENV}=1 to see the traceback)"
+        )
+        return EXIT_INTERNAL
+
+
+def _say(line: str) -> None:
+    """One diagnostic line on stderr; if stderr is closed too, nothing more can be said."""
+    import contextlib
+
+    if sys.stderr is None:
+        return
+    # A value echoed in a message may hold a newline or a control character; keep it one line.
+    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr)
 
 
 def run() -> NoReturn:  # pragma: no cover - the console-script entry point
     """Console-script entry point."""
-    sys.exit(main())
+    sys.exit(guarded("suggest", main))

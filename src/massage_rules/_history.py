@@ -21,6 +21,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from ._input import _JsonError, _parse_json
 from ._knowledge import KnowledgeBase
 from ._progress import SessionRecord, _check_findings, session_record
 from ._yaml import YamlLoadError, load_yaml_text, locate
@@ -54,9 +55,13 @@ def _is_json(path: Path) -> bool:
 def _read(path: Path) -> Any:
     name = str(path)
     try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise HistoryError("is a directory, not a history file", file=name) from None
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise HistoryError("is a directory, not a history file", file=name)
+        if not stat.S_ISREG(info.st_mode):  # a pipe or a device would block the read
+            raise HistoryError("is not a regular file", file=name)
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_HISTORY_BYTES + 1)
     except OSError as exc:
         raise HistoryError(f"cannot be read: {exc.strerror or exc}", file=name) from None
     if len(raw) > MAX_HISTORY_BYTES:
@@ -66,9 +71,11 @@ def _read(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise HistoryError("is not UTF-8 text", file=name, line=raw[: exc.start].count(b"\n") + 1) from None
     try:
-        return json.loads(text) if _is_json(path) else load_yaml_text(text)
+        return _parse_json(text) if _is_json(path) else load_yaml_text(text)
     except json.JSONDecodeError as exc:
         raise HistoryError(f"not valid JSON: {exc.msg}", file=name, line=exc.lineno) from None
+    except _JsonError as exc:  # duplicate keys, too deep, a number too long to read
+        raise HistoryError(str(exc), file=name) from None
     except YamlLoadError as exc:
         raise HistoryError(exc.message, file=name, line=exc.line) from None
 

@@ -8,6 +8,8 @@ into a profile, with the words read from the knowledge's severity bands.
 from __future__ import annotations
 
 import json
+import stat
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,9 +26,9 @@ MAX_PROFILE_BYTES = 1024 * 1024
 
 def severity_from_text(value: str, knowledge: KnowledgeBase) -> int:
     """Read ``"6"`` or a band word such as ``"moderate"`` as a 0-10 pain score."""
-    text = value.strip()
-    if text.isdigit():
-        return int(text)
+    text = unicodedata.normalize("NFKC", value).strip()
+    if text.isascii() and text.isdigit():  # str.isdigit alone accepts '²', which int() refuses
+        return _digits(text, "severity")
     word = normalise_id(text)
     band = knowledge.severity_bands.get(word)
     if band is None:
@@ -39,6 +41,12 @@ def severity_from_text(value: str, knowledge: KnowledgeBase) -> int:
             close_match(word, knowledge.severity_bands),
         )
     return band.nrs
+
+
+def _digits(text: str, field: str) -> int:
+    if len(text) > 6:  # int() refuses thousands of digits, and no score needs more than two
+        raise ProfileError(field, text, f"must be from 0 to 10, not {text[:12]}... ({len(text)} digits)")
+    return int(text)
 
 
 def parse_profile(data: Mapping[str, Any], knowledge: KnowledgeBase | None = None) -> ClientProfile:
@@ -55,24 +63,66 @@ def parse_profile(data: Mapping[str, Any], knowledge: KnowledgeBase | None = Non
 def load_profile(path: str | Path, knowledge: KnowledgeBase | None = None) -> ClientProfile:
     """Read a profile from a YAML or JSON file; any problem is a :class:`ProfileError`."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise ProfileError("profile", str(path), "is a directory, not a profile file") from None
-    except OSError as exc:
-        raise ProfileError("profile", str(path), f"cannot be read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_PROFILE_BYTES:
-        raise ProfileError("profile", str(path), f"is larger than {MAX_PROFILE_BYTES} bytes")
+    raw = _read_bytes(path)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ProfileError("profile", str(path), f"'{path}' is UTF-16 text; save it as UTF-8")
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ProfileError("profile", str(path), "is not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ProfileError("profile", str(path), f"'{path}', line {line}: is not UTF-8 text") from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else load_yaml_text(text)
+        data = _parse_json(text) if path.suffix.lower() == ".json" else load_yaml_text(text)
     except json.JSONDecodeError as exc:
-        raise ProfileError("profile", str(path), f"line {exc.lineno}: not valid JSON: {exc.msg}") from None
+        raise ProfileError("profile", str(path), f"'{path}', line {exc.lineno}: not valid JSON: {exc.msg}") from None
+    except _JsonError as exc:
+        raise ProfileError("profile", str(path), f"'{path}': {exc}") from None
     except YamlLoadError as exc:
-        raise ProfileError("profile", str(path), f"line {exc.line}: {exc.message}") from None
+        raise ProfileError("profile", str(path), f"'{path}', line {exc.line}: {exc.message}") from None
+    if data is None:
+        raise ProfileError("profile", str(path), f"'{path}' is empty")
     if not isinstance(data, Mapping):
-        raise ProfileError("profile", str(path), "must hold a mapping of profile fields")
+        raise ProfileError("profile", str(path), f"'{path}' must hold a mapping of profile fields")
     return parse_profile(data, knowledge)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes; refuses directories, pipes and devices (which could block) and oversized files."""
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise ProfileError("profile", str(path), f"'{path}' is a directory, not a profile file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ProfileError("profile", str(path), f"'{path}' is not a regular file")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_PROFILE_BYTES + 1)
+    except OSError as exc:
+        raise ProfileError("profile", str(path), f"'{path}' cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise ProfileError("profile", str(path), f"'{path}' is larger than {MAX_PROFILE_BYTES} bytes")
+    return raw
+
+
+class _JsonError(ValueError):
+    """A JSON profile that parses but cannot be accepted."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _JsonError(f"duplicate key '{key}'")
+        result[key] = value
+    return result
+
+
+def _parse_json(text: str) -> Any:
+    """Parse JSON, refusing duplicate keys and turning the stdlib's stray errors into one type."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates)
+    except (json.JSONDecodeError, _JsonError):
+        raise
+    except RecursionError:
+        raise _JsonError("the document is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python will convert
+        raise _JsonError(f"not valid JSON: {str(exc).split(';')[0].split(':')[0]}") from None

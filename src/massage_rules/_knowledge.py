@@ -11,6 +11,9 @@ import dataclasses
 import functools
 import hashlib
 import itertools
+import os
+import stat
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -30,6 +33,7 @@ from .models import NoMassageNow, Note, Reason, ReasonEffect, Referral
 __all__ = ["CompiledRule", "KnowledgeBase", "bundled_knowledge_paths", "load_knowledge"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_PROBLEMS_PER_FILE = 50
 
 
 def bundled_knowledge_paths() -> tuple[Path, ...]:
@@ -199,22 +203,18 @@ class _Checker:
 
 def _read(path: Path, checker: _Checker) -> tuple[s.KnowledgeFile, Any, bytes] | None:
     name = str(path)
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        checker.error((name, 0, 0), "is a directory, not a knowledge file")
+    raw = _read_bytes(path, checker)
+    if raw is None:
         return None
-    except OSError as exc:
-        checker.error((name, 0, 0), f"cannot be read: {exc.strerror or exc}")
-        return None
-    if len(raw) > MAX_FILE_BYTES:
-        checker.error((name, 0, 0), f"is {len(raw)} bytes; knowledge files are limited to {MAX_FILE_BYTES}")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        checker.error((name, 1, 1), "is UTF-16 text; save it as UTF-8")
         return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        checker.error((name, line, 0), "is not UTF-8 text")
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        checker.error((name, line, column), f"is not UTF-8 text (byte 0x{raw[exc.start]:02x})")
         return None
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -227,12 +227,16 @@ def _read(path: Path, checker: _Checker) -> tuple[s.KnowledgeFile, Any, bytes] |
         checker.error((name, 1, 1), "is empty")
         return None
     if not isinstance(data, dict):
-        checker.error((name, 1, 1), f"must be a mapping of sections, not a {type(data).__name__}")
+        kind = "list" if isinstance(data, list) else type(data).__name__
+        checker.error((name, 1, 1), f"must be a mapping of sections, not a {kind}")
         return None
     try:
         model = s.KnowledgeFile.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors(include_url=False):
+        errors = exc.errors(include_url=False)
+        if len(errors) > MAX_PROBLEMS_PER_FILE:
+            checker.error((name, 0, 0), f"has {len(errors)} problems; the first {MAX_PROBLEMS_PER_FILE} follow")
+        for err in errors[:MAX_PROBLEMS_PER_FILE]:
             loc = tuple(err["loc"])
             rule = _owner_id(data, loc)
             message = _schema_message(err, loc)
@@ -242,6 +246,31 @@ def _read(path: Path, checker: _Checker) -> tuple[s.KnowledgeFile, Any, bytes] |
             checker.error((name, *locate(data, loc)), message, rule, suggestion)
         return None
     return model, data, raw
+
+
+def _read_bytes(path: Path, checker: _Checker) -> bytes | None:
+    """The file's bytes, or None after recording why not; never blocks on a pipe or reads past the limit."""
+    name = str(path)
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            checker.error((name, 0, 0), "is a directory, not a knowledge file")
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            checker.error((name, 0, 0), "is not a regular file")
+            return None
+        if info.st_size > MAX_FILE_BYTES:
+            checker.error((name, 0, 0), f"is {info.st_size} bytes; knowledge files are limited to {MAX_FILE_BYTES}")
+            return None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        checker.error((name, 0, 0), f"cannot be read: {exc.strerror or exc}")
+        return None
+    if len(raw) > MAX_FILE_BYTES:  # it grew after the stat
+        checker.error((name, 0, 0), f"is over {MAX_FILE_BYTES} bytes; knowledge files are limited to {MAX_FILE_BYTES}")
+        return None
+    return raw
 
 
 def _owner_id(data: Any, loc: tuple[Any, ...]) -> str | None:
@@ -261,8 +290,24 @@ def _schema_message(err: Mapping[str, Any], loc: tuple[Any, ...]) -> str:
         return f"'{loc[-1]}' is not a known key here"
     if err["type"] == "missing":
         return f"{path}: is required"
+    if err["type"] == "string_pattern_mismatch" and isinstance(err.get("input"), str):
+        rule_id = ":" in str((err.get("ctx") or {}).get("pattern", ""))
+        return f"{path}: {_id_problem(err['input'], rule_id)}"
     msg = str(err["msg"]).removeprefix("Value error, ")
     return f"{path}: {msg}"
+
+
+def _id_problem(value: str, rule_id: bool = False) -> str:
+    """Say why ``value`` is not an id; ids are lower-case ASCII, so case or look-alike twins cannot exist."""
+    shown = value if len(value) <= 80 else value[:77] + "..."
+    for char in value:
+        if not char.isascii():
+            code = f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}"
+            return f"'{shown}' holds the non-ASCII character '{char}' ({code}); ids use a-z, 0-9 and _ only"
+    if value != value.lower():
+        return f"'{shown}' has capitals; ids are lower case, so write '{'_'.join(value.lower().split())}'"
+    rest = "a-z, 0-9, _, '.', ':' or '-'" if rule_id else "a-z, 0-9 or _"
+    return f"'{shown}' is not an id: start with a-z, then {rest}"
 
 
 def _model_for(loc: tuple[Any, ...]) -> type[Any] | None:
@@ -331,8 +376,17 @@ def load_knowledge(extra: Sequence[str | Path] = (), *, bundled: bool = True) ->
 
     Raises :class:`~massage_rules.KnowledgeError` listing every problem, worst first.
     """
-    if isinstance(extra, str | Path):
+    if isinstance(extra, str | os.PathLike):
         extra = [extra]
+    if not isinstance(extra, Iterable) or isinstance(extra, bytes):
+        raise KnowledgeError(
+            [Problem(0, "<extra>", 0, 0, f"expected a list of file paths, not {type(extra).__name__}")]
+        )
+    extra = list(extra)
+    for i, item in enumerate(extra):
+        if not isinstance(item, str | os.PathLike):
+            problem = f"extra[{i}]: expected a file path, not {type(item).__name__}"
+            raise KnowledgeError([Problem(0, "<extra>", 0, 0, problem)])
     paths = [*(bundled_knowledge_paths() if bundled else ()), *(Path(p) for p in extra)]
     if not paths:
         raise KnowledgeError([Problem(0, "<none>", 0, 0, "no knowledge files to load")])

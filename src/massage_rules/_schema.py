@@ -9,11 +9,12 @@ checked later, in ``_knowledge``.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from ._codes import ICD10CM_PATTERN
+from ._frozen import freeze
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]*$", max_length=128)]
@@ -29,6 +30,12 @@ PhaseFit = Literal["suited", "away_only", "unsuited"]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Make list and dict fields read-only: a loaded knowledge base is shared and must not change."""
+        for name, value in self.__dict__.items():
+            if isinstance(value, list | dict):
+                self.__dict__[name] = freeze(value)
 
 
 def _finite(value: float) -> float:

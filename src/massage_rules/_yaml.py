@@ -55,24 +55,7 @@ def _pos(node: yaml.Node) -> Position:
 class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """SafeLoader with duplicate-key refusal and position tracking."""
 
-    max_nodes = 200_000
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._nodes_built = 0
-
-    def _count(self, node: yaml.Node) -> None:
-        # Aliases can make a small file expand into an enormous object (a
-        # "billion laughs"); each constructed node counts, aliases included.
-        self._nodes_built += 1
-        if self._nodes_built > self.max_nodes:
-            raise YamlLoadError(
-                f"the document expands to more than {self.max_nodes} values (anchors and aliases?)",
-                *_pos(node),
-            )
-
     def construct_marked_mapping(self, node: yaml.MappingNode) -> MarkedDict:
-        self._count(node)
         self.flatten_mapping(node)
         result = MarkedDict()
         result.position = _pos(node)
@@ -89,14 +72,13 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         return result
 
     def construct_marked_sequence(self, node: yaml.SequenceNode) -> MarkedList:
-        self._count(node)
         result = MarkedList(self.construct_object(child, deep=True) for child in node.value)
         result.position = _pos(node)
         result.item_positions = [_pos(child) for child in node.value]
         return result
 
     def construct_undefined(self, node: yaml.Node) -> Any:
-        raise YamlLoadError(f"the tag {node.tag!r} is not allowed in knowledge files", *_pos(node))
+        raise YamlLoadError(f"the tag {node.tag!r} is not allowed; plain YAML only", *_pos(node))
 
 
 # YAML 1.1 reads yes/no/on/off as booleans, so a key named "on" became True. Only
@@ -111,14 +93,133 @@ _Loader.add_implicit_resolver(
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_marked_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _Loader.construct_marked_sequence)
 _Loader.add_constructor(None, _Loader.construct_undefined)
+# Standard but not plain data: nothing in these files needs sets, binary or ordered pairs.
+for _tag in ("set", "binary", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.construct_undefined)
+
+
+MAX_VALUES = 200_000
+MAX_DEPTH = 64
+
+
+def _check_graph(root: yaml.Node) -> None:
+    """Refuse a node graph that is too deep or expands (through aliases) to too many values.
+
+    PyYAML builds an alias as a shared reference, so an alias bomb loads in
+    microseconds and explodes later, in whatever walks the result. A quick walk
+    covers the usual document without shared collections; one with them gets
+    the exact count, as if every alias were expanded.
+    """
+    count = 0
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:  # a collection reached twice: an alias; count it properly
+            _check_expansion(root)
+            return
+        seen.add(id(node))
+        count += 1
+        if depth > MAX_DEPTH:
+            raise YamlLoadError(f"the document is nested more than {MAX_DEPTH} levels deep", *_pos(node))
+        children = node.value if isinstance(node, yaml.SequenceNode) else [p for pair in node.value for p in pair]
+        for child in children:
+            if isinstance(child, yaml.ScalarNode):
+                count += 1
+            else:
+                stack.append((child, depth + 1))
+    if count > MAX_VALUES:
+        raise YamlLoadError(f"the document expands to more than {MAX_VALUES} values", *_pos(root))
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Exact expanded size and depth of a graph with shared nodes, each node visited once (memo)."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        if done:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if size[key] > MAX_VALUES:
+                raise YamlLoadError(
+                    f"the document expands to more than {MAX_VALUES} values (anchors and aliases?)", *_pos(node)
+                )
+            if depth[key] > MAX_DEPTH:
+                raise YamlLoadError(f"the document is nested more than {MAX_DEPTH} levels deep", *_pos(node))
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise YamlLoadError("an alias refers to a value that contains it", *_pos(node))
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in size)
+
+
+def _unreadable_scalar(root: yaml.Node, exc: Exception) -> YamlLoadError:
+    """Find the scalar that failed to construct (a 5,000-digit int, 2001-13-45) and say where it is."""
+    probe = _Loader("")
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                probe.construct_object(node)
+            except (ValueError, OverflowError) as error:
+                text = str(node.value)
+                shown = text if len(text) <= 40 else text[:37] + "..."
+                reason = str(error).split(";")[0].split(":")[0]
+                return YamlLoadError(f"the value '{shown}' cannot be read: {reason}", *_pos(node))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(reversed([part for pair in node.value for part in pair]))
+    return YamlLoadError(f"a value cannot be read: {exc}")
+
+
+def _reader_position(text: str, position: int) -> Position:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def _tab_in_indent(text: str, line: int) -> bool:
+    lines = text.splitlines()
+    if not 0 < line <= len(lines):
+        return False
+    row = lines[line - 1]
+    return "\t" in row[: len(row) - len(row.lstrip(" \t"))]
 
 
 def load_yaml_text(text: str) -> Any:
-    """Parse one YAML document safely; raise :class:`YamlLoadError` on any failure."""
+    """Parse one YAML document safely; raise :class:`YamlLoadError` on any failure.
+
+    Refused, each with a line: tags other than the standard ones, duplicate
+    keys, documents nested more than :data:`MAX_DEPTH` deep or expanding to
+    more than :data:`MAX_VALUES` values, recursive aliases, tabs used for
+    indentation, control characters, and more than one document.
+    """
     try:
         loader = _Loader(text)
         try:
-            return loader.get_single_data()
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            if not isinstance(node, yaml.ScalarNode):
+                _check_graph(node)
+            try:
+                return loader.construct_document(node)
+            except (ValueError, OverflowError) as exc:  # a scalar Python cannot hold
+                raise _unreadable_scalar(node, exc) from exc
         finally:
             loader.dispose()
     except YamlLoadError:
@@ -126,11 +227,22 @@ def load_yaml_text(text: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        raise YamlLoadError(f"not valid YAML: {exc.problem or exc.context}", line, column) from exc
+        if _tab_in_indent(text, line):
+            raise YamlLoadError("a tab in the indentation; YAML indents with spaces only", line, column) from exc
+        problem = exc.problem or exc.context
+        if problem and "nesting depth" in problem:
+            problem = f"the document is nested more than {MAX_DEPTH} levels deep"
+            raise YamlLoadError(problem, line, column) from exc
+        if problem and "another document" in problem:
+            raise YamlLoadError("a second document ('---'); one document per file", line, column) from exc
+        raise YamlLoadError(f"not valid YAML: {problem}", line, column) from exc
+    except yaml.reader.ReaderError as exc:
+        line, column = _reader_position(text, exc.position)
+        raise YamlLoadError(f"not valid YAML: character U+{exc.character:04X} is not allowed", line, column) from exc
     except yaml.YAMLError as exc:
         raise YamlLoadError(f"not valid YAML: {exc}") from exc
-    except RecursionError as exc:
-        raise YamlLoadError("the document is nested too deeply") from exc
+    except RecursionError as exc:  # pragma: no cover - the depth check comes first
+        raise YamlLoadError(f"the document is nested more than {MAX_DEPTH} levels deep") from exc
 
 
 def locate(data: Any, loc: Sequence[str | int]) -> Position:

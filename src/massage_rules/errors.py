@@ -29,6 +29,11 @@ def close_match(value: str, allowed: Iterable[str]) -> str | None:
     return lowered[found[0]] if found else None
 
 
+def _clip(text: str, limit: int) -> str:
+    """Cut a message part that quotes an enormous value, so an error stays one readable line."""
+    return text if len(text) <= limit else f"{text[: limit - 15]}... ({len(text)} chars)"
+
+
 class MassageRulesError(Exception):
     """Base class of every error this library raises on purpose."""
 
@@ -94,7 +99,7 @@ class ProfileError(MassageRulesError, ValueError):
         self.value = value
         self.allowed: tuple[str, ...] = tuple(sorted(set(allowed)))
         self.suggestion = suggestion
-        text = f"{field}: {message}"
+        text = f"{_clip(field, 120)}: {_clip(message, 400)}"
         if suggestion:
             text += f"; did you mean '{suggestion}'?"
         if self.allowed:
@@ -117,5 +122,5 @@ class HistoryError(MassageRulesError, ValueError):
         self.field = field
         self.reason = message
         place = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
-        where = f"{field}: " if field else ""
-        super().__init__(f"{place}{where}{message}")
+        where = f"{_clip(field, 120)}: " if field else ""
+        super().__init__(f"{place}{where}{_clip(message, 400)}")

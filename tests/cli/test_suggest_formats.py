@@ -62,5 +62,5 @@ def test_malformed_icd10_code_is_a_usage_error(capsys: pytest.CaptureFixture[str
     assert main([*PROFILE, "--condition", "M54."]) == 2
     err = capsys.readouterr().err
     assert err.startswith("suggest: bad profile: ")
-    assert "conditions: 'M54.' is not a well-formed ICD-10-CM code (a letter, a digit" in err
+    assert "conditions[0]: 'M54.' is not a well-formed ICD-10-CM code (a letter, a digit" in err
     assert "Traceback" not in err

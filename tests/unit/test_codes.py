@@ -28,7 +28,7 @@ def test_malformed_codes_are_a_profile_error(given: str) -> None:
     with pytest.raises(mr.ProfileError) as caught:
         mr.ClientProfile(**BASE, conditions=[given])
     assert str(caught.value) == (
-        f"conditions: '{given}' is not a well-formed ICD-10-CM code (a letter, a digit, a digit or letter, "
+        f"conditions[0]: '{given}' is not a well-formed ICD-10-CM code (a letter, a digit, a digit or letter, "
         "then optionally a dot and 1-4 letters or digits, e.g. M54.50)"
     )
 

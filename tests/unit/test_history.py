@@ -109,7 +109,7 @@ def test_bad_files_name_file_and_line(tmp_path: Path, body: str, message: str) -
         (
             "started: 2026-03-02\nprofile: {areas: [neck], severity: 12, phase: chronic, goals: [pain_relief]}\n",
             "course.yaml",
-            ":2: profile: severity: Input should be less than or equal to 10",
+            ":2: profile: severity: must be from 0 to 10, not 12",
         ),
         (HEAD + "format: 2\n", "course.yaml", ":3: format 2 is not supported; this version reads format 1"),
     ],

@@ -27,9 +27,9 @@ def test_ids_are_normalised_and_sorted() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"severity": 6.5}, "severity: must be a whole number, not 6.5"),
-        ({"severity": "six"}, "severity: must be a whole number, not the text 'six'"),
-        ({"severity": 11}, "severity: Input should be less than or equal to 10"),
+        ({"severity": 6.5}, "severity: must be a whole number from 0 to 10, not 6.5"),
+        ({"severity": "six"}, "severity: must be a whole number from 0 to 10, not the text 'six'"),
+        ({"severity": 11}, "severity: must be from 0 to 10, not 11"),
         ({"areas": []}, "areas: "),
         ({"phase": None}, "give phase or days_since_onset"),
         ({"sevrity": 3}, "sevrity: 'sevrity' is not a profile field; did you mean 'severity'?"),
