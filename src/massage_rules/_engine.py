@@ -455,5 +455,6 @@ def recommend(profile: ClientProfile, knowledge: KnowledgeBase | None = None) ->
             version=kb.version,
             content_hash=kb.content_hash,
             packs=tuple(PackStamp(id=p, version=v) for p, v in kb.packs),
+            overrides=kb.overrides,
         ),
     )

@@ -20,9 +20,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import _schema as s
+from ._packs import apply_overrides
 from ._yaml import YamlLoadError, load_yaml_text, locate
 from .errors import KnowledgeError, Problem, close_match
-from .models import ReasonEffect
+from .models import OverrideStamp, ReasonEffect
 
 __all__ = ["CompiledRule", "KnowledgeBase", "bundled_knowledge_paths", "load_knowledge"]
 
@@ -108,6 +109,7 @@ class KnowledgeBase:
         "findings",
         "goals",
         "icd10_index",
+        "overrides",
         "packs",
         "phases",
         "plan_defaults",
@@ -138,6 +140,7 @@ class KnowledgeBase:
     version: str
     content_hash: str
     packs: tuple[tuple[str, str], ...]
+    overrides: tuple[OverrideStamp, ...]
     files: tuple[str, ...]
     _index: Mapping[tuple[str, str], tuple[int, ...]]
     _condition_rules: tuple[CompiledRule, ...]
@@ -341,7 +344,8 @@ def _unique(
         ident = item.value.id
         if ident in seen:
             first = seen[ident].where()
-            checker.error(item.where(), f"{kind} id '{ident}' is already defined at {first[0]}:{first[1]}", ident)
+            hint = "; to change that rule, add an 'overrides:' entry with a reason" if kind == "rule" else ""
+            checker.error(item.where(), f"{kind} id '{ident}' is already defined at {first[0]}:{first[1]}{hint}", ident)
             continue
         seen[ident] = item
         folded[ident.casefold()] = ident
@@ -367,8 +371,18 @@ def default_knowledge() -> KnowledgeBase:
     return load_knowledge()
 
 
-def _load_paths(paths: tuple[Path, ...]) -> KnowledgeBase:
+def check_paths(paths: Sequence[Path]) -> tuple[KnowledgeBase | None, tuple[Problem, ...]]:
+    """Load ``paths`` and return the base (None when broken) with every problem, warnings included, worst first."""
     checker = _Checker()
+    try:
+        base = _load_paths(tuple(paths), checker)
+    except KnowledgeError as exc:
+        return None, exc.problems
+    return base, tuple(sorted(checker.problems))
+
+
+def _load_paths(paths: tuple[Path, ...], checker: _Checker | None = None) -> KnowledgeBase:
+    checker = checker if checker is not None else _Checker()
     files: list[tuple[str, s.KnowledgeFile, Any]] = []
     digest = hashlib.sha256()
     for path in paths:
@@ -528,6 +542,10 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
             checker.error((later.origin, 0, 0), f"rule id '{later.id}' clashes with a generated rule id", later.id)
     if any(p.severity_rank == 0 for p in checker.problems):
         raise KnowledgeError(checker.problems)
+    pack_of = {name: (m.pack.id if m.pack is not None else None) for name, m, _ in files}
+    compiled, overrides = apply_overrides(compiled, _each(files, "overrides"), checker, techniques, pack_of)
+    if any(p.severity_rank == 0 for p in checker.problems):
+        raise KnowledgeError(checker.problems)
     index: dict[tuple[str, str], list[int]] = {}
     for position, rule in enumerate(compiled):
         for key in _index_keys(rule):
@@ -555,6 +573,7 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         version=version,
         content_hash=content_hash,
         packs=packs,
+        overrides=overrides,
         files=tuple(name for name, _, _ in files),
         _index=frozen({k: tuple(v) for k, v in index.items()}),
         _condition_rules=tuple(r for r in compiled if r.kind == "condition"),

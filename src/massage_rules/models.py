@@ -23,6 +23,7 @@ __all__ = [
     "MatchedCondition",
     "NoMassageNow",
     "Note",
+    "OverrideStamp",
     "PackStamp",
     "Plan",
     "PlanStep",
@@ -317,12 +318,23 @@ class PackStamp(_Frozen):
     version: str
 
 
+class OverrideStamp(_Frozen):
+    """A rule that a pack switched off or re-weighted, and why; ``safety`` marks a safety rule switched off."""
+
+    rule: str
+    action: Literal["disable", "reweight"]
+    reason: str
+    pack: str | None
+    safety: bool = False
+
+
 class KnowledgeStamp(_Frozen):
-    """Which knowledge produced an answer: its packs and a hash of all its content."""
+    """Which knowledge produced an answer: its packs, the overrides they made, and a hash of all its content."""
 
     version: str
     content_hash: str
     packs: tuple[PackStamp, ...]
+    overrides: tuple[OverrideStamp, ...] = ()
 
 
 class Recommendation(_Frozen):
