@@ -24,8 +24,11 @@ __all__ = ["apply_overrides"]
 
 
 class _Item(Protocol):
-    value: Any
-    file: str
+    @property
+    def value(self) -> Any: ...
+
+    @property
+    def file(self) -> str: ...
 
     def where(self) -> tuple[str, int, int]: ...
 
