@@ -14,7 +14,11 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 # (name, module): the module is imported when the parser is built.
-SUBCOMMANDS: tuple[tuple[str, str], ...] = ()
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("check", "massage_rules._cli_check"),
+    ("verify", "massage_rules._cli_verify"),
+    ("explain", "massage_rules._cli_explain"),
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -528,9 +528,8 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
                 )
             icd10.setdefault(code, ident)
 
-    if any(p.severity_rank == 0 for p in checker.problems):
-        raise KnowledgeError(checker.problems)
-
+    # Compiling needs no valid references, so overrides are checked even when other
+    # problems were found: an author sees every problem at once.
     compiled = [
         *_technique_rules(techniques, goals),
         *(_condition_rule(item) for item in conditions.values()),
@@ -540,8 +539,6 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
     for earlier, later in itertools.pairwise(compiled):
         if earlier.id == later.id:
             checker.error((later.origin, 0, 0), f"rule id '{later.id}' clashes with a generated rule id", later.id)
-    if any(p.severity_rank == 0 for p in checker.problems):
-        raise KnowledgeError(checker.problems)
     pack_of = {name: (m.pack.id if m.pack is not None else None) for name, m, _ in files}
     compiled, overrides = apply_overrides(compiled, _each(files, "overrides"), checker, techniques, pack_of)
     if any(p.severity_rank == 0 for p in checker.problems):
@@ -601,6 +598,10 @@ def _when_fields(when: s.When | None) -> dict[str, Any]:
     return fields
 
 
+def _goal_name(goals: Mapping[str, _Located], goal: str) -> str:
+    return str(goals[goal].value.name).lower() if goal in goals else goal
+
+
 def _technique_rules(techniques: Mapping[str, _Located], goals: Mapping[str, _Located]) -> Iterator[CompiledRule]:
     for ident, item in techniques.items():
         tech: s.Technique = item.value
@@ -609,12 +610,12 @@ def _technique_rules(techniques: Mapping[str, _Located], goals: Mapping[str, _Lo
             if weight:
                 yield CompiledRule(
                     id=f"{ident}.goal.{goal}",
-                    text=f"{tech.name} serves the goal: {goals[goal].value.name.lower()}",
+                    text=f"{tech.name} serves the goal: {_goal_name(goals, goal)}",
                     sources=tuple(tech.sources),
                     origin=origin,
                     kind="technique",
                     effect_label="goal",
-                    label=goals[goal].value.name.lower(),
+                    label=_goal_name(goals, goal),
                     goals=frozenset([goal]),
                     score=((ident, weight),),
                     specificity=1,
