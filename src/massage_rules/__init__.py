@@ -14,16 +14,22 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._check import CheckReport, check_knowledge
 from ._engine import recommend
+from ._explain import explain
 from ._knowledge import KnowledgeBase, load_knowledge
+from ._verify import VerifyFinding, VerifyReport, verify_knowledge
 from .errors import KnowledgeError, MassageRulesError, Problem, ProfileError
 from .models import (
     Avoidance,
     ClientProfile,
+    Explanation,
     KnowledgeStamp,
     MatchedCondition,
     NoMassageNow,
     Note,
+    Obstacle,
+    OverrideStamp,
     PackStamp,
     Plan,
     PlanStep,
@@ -33,6 +39,7 @@ from .models import (
     Recommendation,
     Referral,
     SourceRef,
+    UnmetRule,
 )
 
 try:
@@ -42,7 +49,9 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "Avoidance",
+    "CheckReport",
     "ClientProfile",
+    "Explanation",
     "KnowledgeBase",
     "KnowledgeError",
     "KnowledgeStamp",
@@ -50,6 +59,8 @@ __all__ = [
     "MatchedCondition",
     "NoMassageNow",
     "Note",
+    "Obstacle",
+    "OverrideStamp",
     "PackStamp",
     "Plan",
     "PlanStep",
@@ -61,7 +72,13 @@ __all__ = [
     "Recommendation",
     "Referral",
     "SourceRef",
+    "UnmetRule",
+    "VerifyFinding",
+    "VerifyReport",
     "__version__",
+    "check_knowledge",
+    "explain",
     "load_knowledge",
     "recommend",
+    "verify_knowledge",
 ]

@@ -1,0 +1,640 @@
+"""``verify``: walk the profile space of a knowledge base and report gaps, unsafe answers and rule defects.
+
+The walk is exhaustive where the engine can tell profiles apart and sampled
+nowhere. A rule sees a profile only through its conditions, so two values of a
+dimension that every rule treats alike (two causes no rule names, two severities
+between the same thresholds) give the same answer; one value per such class
+stands for all of them. See ``docs/authoring.md`` for the exact space and why it
+suffices.
+
+Which rules fire is decided here independently of the engine, with one bit per
+rule and one mask per dimension value (a rule fires when every dimension's mask
+holds it), and the engine's answer is then checked against those rules: nothing
+forbidden offered, no pressure over a cap, no techniques when care is stopped.
+The engine runs once per distinct situation (fired rules, areas, findings'
+areas, phase, diagnoses), since its answer depends on nothing else.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
+from .models import ClientProfile, Recommendation
+
+__all__ = ["VerifyFinding", "VerifyReport", "verify_knowledge"]
+
+MAX_DAYS = 36_500
+GOAL_SUBSETS_UP_TO = 6  # walk every goal set when goals are not monotone and there are this few
+
+
+class VerifyFinding(BaseModel):
+    """One defect verify found: its kind, the rule(s) involved, what is wrong, and a profile that shows it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str  # gap, unsafe, non_monotone, dead_rule, shadowed, contradiction
+    message: str
+    rules: tuple[str, ...] = ()
+    origin: str | None = None
+    profile: dict[str, Any] | None = None
+    other_profile: dict[str, Any] | None = None
+    count: int = 1  # how many walked profiles show it
+
+
+class VerifyReport(BaseModel):
+    """What verify walked, how long it took, and every defect it found (errors fail, warnings do not)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: int = 1
+    knowledge_version: str
+    content_hash: str
+    ok: bool
+    errors: tuple[VerifyFinding, ...]
+    warnings: tuple[VerifyFinding, ...]
+    profiles_walked: int
+    profiles_represented: int
+    engine_calls: int
+    parts: dict[str, int]
+    classes: dict[str, list[str]]
+    seconds: float
+
+
+# --- the dimensions -------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Masks:
+    """Per-dimension masks: bit i is set when rule i's condition on that dimension holds."""
+
+    kb: KnowledgeBase
+    rules: tuple[CompiledRule, ...]
+    full: int
+    no_match: int  # complaint rules that fire only on a named diagnosis
+    needs_complaint: int  # rules with a ``conditions`` test
+    complaint_bit: dict[str, int]
+    complaints: int
+    _cond_cache: dict[int, int] = field(default_factory=dict)
+    _memo: dict[tuple[str, Any], int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> _Masks:
+        rules = kb.rules
+        full = (1 << len(rules)) - 1
+        no_match = _bits(i for i, r in enumerate(rules) if r.diagnosis is not None and not r.has_match)
+        needs = _bits(i for i, r in enumerate(rules) if r.conditions is not None)
+        complaints = {r.id: 1 << i for i, r in enumerate(rules) if r.kind == "condition"}
+        return cls(kb, rules, full, no_match, needs, complaints, _bits_from(complaints.values()))
+
+    def where(self, test: Any) -> int:
+        return _bits(i for i, r in enumerate(self.rules) if test(r))
+
+    def memo(self, name: str, value: Any) -> int:
+        """The mask of dimension ``name`` for ``value``, computed once."""
+        key = (name, value)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = getattr(self, name)(value)
+        return found
+
+    def areas(self, areas: frozenset[str]) -> int:
+        return self.where(lambda r: r.areas is None or not r.areas.isdisjoint(areas))
+
+    def cause(self, cause: str | None) -> int:
+        return self.where(lambda r: r.causes is None or cause in r.causes)
+
+    def phase(self, phase: str) -> int:
+        return self.where(lambda r: r.phases is None or phase in r.phases)
+
+    def goals(self, goals: frozenset[str]) -> int:
+        return self.where(lambda r: r.goals is None or not r.goals.isdisjoint(goals))
+
+    def severity(self, value: int) -> int:
+        return self.where(lambda r: r.severity is None or r.severity[0] <= value <= r.severity[1])
+
+    def days(self, value: int | None) -> int:
+        return self.where(lambda r: r.days is None or (value is not None and r.days[0] <= value <= r.days[1]))
+
+    def health(self, findings: frozenset[str]) -> int:
+        return self.where(
+            lambda r: (
+                (r.health_all is None or r.health_all <= findings)
+                and (r.health_any is None or not r.health_any.isdisjoint(findings))
+            )
+        )
+
+    def diagnoses(self, named: frozenset[str]) -> int:
+        return self.where(lambda r: r.diagnosis is not None and r.diagnosis in named)
+
+    def fired(self, held: int, named: int) -> int:
+        """Rules that fire, given the rules whose own conditions hold and those a named diagnosis fires.
+
+        A ``conditions`` test holds when the profile matched one of the complaints;
+        complaints matched that way count too, until nothing changes.
+        """
+        held &= ~self.no_match
+        fired = (held & ~self.needs_complaint) | named
+        waiting = held & self.needs_complaint & ~named
+        while waiting:
+            matched = fired & self.complaints
+            more = waiting & self._cond(matched)
+            if not more:
+                break
+            fired |= more
+            waiting &= ~more
+        return fired
+
+    def _cond(self, matched: int) -> int:
+        found = self._cond_cache.get(matched)
+        if found is None:
+            ids = {ident for ident, bit in self.complaint_bit.items() if matched & bit}
+            found = self.where(lambda r: r.conditions is not None and not r.conditions.isdisjoint(ids))
+            self._cond_cache[matched] = found
+        return found
+
+
+def _bits(indexes: Iterable[int]) -> int:
+    mask = 0
+    for i in indexes:
+        mask |= 1 << i
+    return mask
+
+
+def _bits_from(values: Iterable[int]) -> int:
+    mask = 0
+    for v in values:
+        mask |= v
+    return mask
+
+
+def _members(mask: int, rules: tuple[CompiledRule, ...]) -> list[CompiledRule]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(rules[low.bit_length() - 1])
+        mask ^= low
+    return out
+
+
+def _classes(values: list[Any], mask_of: Any) -> list[tuple[Any, int, int]]:
+    """Group values that every rule treats alike: (representative, mask, class size), in first-seen order."""
+    groups: dict[int, list[Any]] = {}
+    for value in values:
+        groups.setdefault(mask_of(value), []).append(value)
+    return [(members[0], mask, len(members)) for mask, members in groups.items()]
+
+
+def _cut_points(ranges: Iterable[tuple[int, int]], low: int, high: int) -> list[tuple[int, int]]:
+    """Split [low, high] at every range end, so that each piece lies wholly in or out of every range."""
+    cuts = {low, high + 1}
+    for lo, hi in ranges:
+        for point in (lo, hi + 1):
+            if low < point <= high:
+                cuts.add(point)
+    ordered = sorted(cuts)
+    return [(a, b - 1) for a, b in itertools.pairwise(ordered)]
+
+
+# --- the safety oracle ----------------------------------------------------------------------------------------
+
+
+def _scope(
+    rule: CompiledRule,
+    on: str,
+    distal: bool,
+    areas: frozenset[str],
+    tied: Mapping[str, frozenset[str]],
+    kb: KnowledgeBase,
+) -> frozenset[str] | None:
+    if on == "everywhere":
+        return None
+    if on == "problem_areas":
+        found = set(areas)
+    else:
+        found = set()
+        findings = (rule.health_all or frozenset()) | ((rule.health_any or frozenset()) & frozenset(tied))
+        for finding in findings:
+            found |= tied.get(finding) or areas
+    if distal:
+        for area in list(found):
+            found |= kb.distal.get(area, frozenset())
+    return frozenset(found)
+
+
+def unsafe_offers(
+    result: Recommendation,
+    fired: Iterable[CompiledRule],
+    areas: frozenset[str],
+    tied: Mapping[str, frozenset[str]],
+    kb: KnowledgeBase,
+) -> list[tuple[str, str]]:
+    """Every way ``result`` breaks the rules that fired: (rule id, what was offered against it)."""
+    problems: list[tuple[str, str]] = []
+    fired = list(fired)
+    offered = result.techniques
+    whole = kb.whole_body_areas
+    for rule in fired:
+        if rule.no_massage is not None and offered:
+            problems.append((rule.id, f"stops massage, yet {offered[0].id} is offered"))
+        if rule.refer is not None and not rule.refer.massage_meanwhile and offered:
+            problems.append((rule.id, f"refers with no massage meanwhile, yet {offered[0].id} is offered"))
+    for tech in offered:
+        technique = kb.techniques[tech.id]
+        on = frozenset(tech.areas)
+        # a whole-body session touches every area but those it says to skip
+        treated = on | (frozenset(kb.areas) - frozenset(tech.skip_areas) if on & whole else frozenset())
+        if technique.areas is not None and not on <= frozenset(technique.areas):
+            problems.append(
+                (tech.id, f"{tech.id} is offered on {sorted(on - set(technique.areas))}, outside its areas")
+            )
+        assert technique.pressure.min is not None
+        for rule in fired:
+            if rule.allow_only is not None and tech.id not in rule.allow_only:
+                problems.append((rule.id, f"allows only {sorted(rule.allow_only)}, yet {tech.id} is offered"))
+            if rule.forbid is not None and (rule.forbid_set is None or tech.id in rule.forbid_set):
+                scope = _scope(rule, rule.forbid.where, rule.forbid.distal, areas, tied, kb)
+                if scope is None or not scope.isdisjoint(treated):
+                    where = "" if scope is None else f" on {sorted(scope & treated)}"
+                    problems.append((rule.id, f"forbids {tech.id}{where}, yet it is offered there"))
+            if rule.cap is not None:
+                scope = _scope(rule, rule.cap.where, rule.cap.distal, areas, tied, kb)
+                if (scope is None or not scope.isdisjoint(treated)) and tech.pressure_max > rule.cap.max:
+                    problems.append(
+                        (
+                            rule.id,
+                            f"caps pressure at {rule.cap.max}, yet {tech.id} is offered up to {tech.pressure_max}",
+                        )
+                    )
+    return problems
+
+
+# --- the walk -------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Profile:
+    areas: frozenset[str]
+    cause: str | None
+    phase: str
+    days: int | None
+    severity: int
+    goals: frozenset[str]
+    health: tuple[str, ...]
+    diagnoses: frozenset[str]
+
+    def fields(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"areas": sorted(self.areas), "severity": self.severity, "phase": self.phase}
+        if self.cause is not None:
+            out["cause"] = self.cause
+        if self.days is not None:
+            out["days_since_onset"] = self.days
+        out["goals"] = sorted(self.goals)
+        if self.health:
+            out["health"] = list(self.health)
+        if self.diagnoses:
+            out["conditions"] = sorted(self.diagnoses)
+        return out
+
+    def tied(self) -> dict[str, frozenset[str]]:
+        tied: dict[str, set[str]] = {}
+        for entry in self.health:
+            finding, _, area = entry.partition("@")
+            tied.setdefault(finding, set())
+            if area:
+                tied[finding].add(area)
+        return {k: frozenset(v) for k, v in tied.items()}
+
+
+class _Walker:
+    def __init__(self, kb: KnowledgeBase, max_examples: int) -> None:
+        self.kb = kb
+        self.m = _Masks.build(kb)
+        self.max_examples = max_examples
+        self.cache: dict[tuple[Any, ...], tuple[Recommendation, list[tuple[str, str]]]] = {}
+        self.fired_counts: Counter[int] = Counter()
+        self.walked = 0
+        self.represented = 0
+        self.found: dict[tuple[str, str], VerifyFinding] = {}
+        self.scored_seen: dict[tuple[str, str], Counter[str]] = {}
+        self.scored_offered: set[tuple[str, str]] = set()
+        self.uses_tied = _bits(
+            i
+            for i, r in enumerate(self.m.rules)
+            if (r.forbid is not None and r.forbid.where == "finding_areas")
+            or (r.cap is not None and r.cap.where == "finding_areas")
+        )
+
+    def note(self, kind: str, key: str, message: str, rules: tuple[str, ...] = (), **extra: Any) -> None:
+        known = self.found.get((kind, key))
+        if known is None and sum(1 for k in self.found if k[0] == kind) >= self.max_examples:
+            key = next(k for k in self.found if k[0] == kind)[1]  # counted with the first example
+            known = self.found[(kind, key)]
+        if known is not None:
+            self.found[(kind, key)] = known.model_copy(update={"count": known.count + 1})
+            return
+        origin = self.kb.rules_by_id[rules[0]].origin if rules and rules[0] in self.kb.rules_by_id else None
+        self.found[(kind, key)] = VerifyFinding(kind=kind, message=message, rules=rules, origin=origin, **extra)
+
+    def run(self, p: _Profile, held: int, weight: int) -> Recommendation:
+        """Evaluate one profile whose rules' own conditions hold in ``held``; return the engine's answer."""
+        m = self.m
+        named = m.diagnoses(p.diagnoses) if p.diagnoses else 0
+        fired = m.fired(held, named)
+        self.walked += 1
+        self.represented += weight
+        self.fired_counts[fired] += 1
+        tied = p.tied() if fired & self.uses_tied else None
+        key = (fired, p.areas, tuple(sorted(tied.items())) if tied else None, p.phase, p.diagnoses)
+        cached = self.cache.get(key)
+        if cached is None:
+            from ._engine import recommend
+
+            result = recommend(ClientProfile(**p.fields()), self.kb)
+            rules = _members(fired, m.rules)
+            unsafe = unsafe_offers(result, rules, p.areas, tied or p.tied(), self.kb)
+            cached = (result, unsafe)
+            self.cache[key] = cached
+            offered = {t.id for t in result.techniques}
+            blockers = _blockers(result)
+            for rule in rules:
+                for tech, points in rule.score:
+                    if points > 0:
+                        if tech in offered:
+                            self.scored_offered.add((rule.id, tech))
+                        else:
+                            self.scored_seen.setdefault((rule.id, tech), Counter()).update(blockers.get(tech, ["?"]))
+        result, unsafe = cached
+        if result.outcome == "nothing_suitable":
+            self.note(
+                "gap",
+                f"{sorted(p.areas)}|{p.phase}|{sorted(p.goals)}|{p.health}|{p.diagnoses}",
+                "no technique, no referral and no 'no massage' answer for this profile",
+                profile=p.fields(),
+            )
+        for rule_id, what in unsafe:
+            self.note("unsafe", f"{rule_id}|{what}", f"rule '{rule_id}' {what}", (rule_id,), profile=p.fields())
+        return result
+
+
+def _blockers(result: Recommendation) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    stop = result.no_massage.rule if result.no_massage else None
+    if stop is None and result.referral is not None and not result.referral.massage_meanwhile:
+        stop = result.referral.rule
+    for avoided in result.avoided:
+        out.setdefault(avoided.technique, []).append(avoided.rule)
+    if stop is not None:
+        return _Everything(stop)
+    return out
+
+
+class _Everything(dict[str, list[str]]):
+    """Every technique blocked by one answer-wide rule (a referral or 'no massage')."""
+
+    def __init__(self, rule: str) -> None:
+        super().__init__()
+        self.rule = rule
+
+    def get(self, key: str, default: Any = None) -> list[str]:
+        return [self.rule]
+
+
+def _subsets(items: list[str], sizes: Iterable[int]) -> Iterator[frozenset[str]]:
+    for size in sizes:
+        for combo in itertools.combinations(items, size):
+            yield frozenset(combo)
+
+
+def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: int = 5) -> VerifyReport:
+    """Walk the profile space of ``knowledge`` (bundled by default) and report what is wrong with it.
+
+    Errors (the report is not ``ok``): gaps, unsafe answers, more severity giving
+    fewer sessions, dead rules, contradictions. Warnings: scores always shadowed.
+    """
+    kb = knowledge if knowledge is not None else default_knowledge()
+    started = time.perf_counter()
+    w = _Walker(kb, max_examples)
+    m = w.m
+    rules = m.rules
+    areas = list(kb.areas)
+    goals = list(kb.goals)
+    phases = list(kb.phases.values())
+
+    # Classes of equivalent values, from every rule (the core walk) and from the rules that
+    # restrict care or test findings (the walks with findings and diagnoses).
+    restricting = [r for r in rules if r.is_safety or r.health_all is not None or r.health_any is not None]
+    causes_all = _classes([None, *kb.causes], m.cause)
+    cause_restrict = _classes([None, *kb.causes], lambda c: m.cause(c) & _bits_of(rules, restricting))
+    sev_all = _cut_points((r.severity for r in rules if r.severity is not None), 0, 10)
+    sev_restrict = _cut_points((r.severity for r in restricting if r.severity is not None), 0, 10)
+    day_ranges = [r.days for r in rules if r.days is not None]
+    timings: list[tuple[str, int | None, int]] = []
+    low = 0
+    for phase in phases:
+        high = phase.days_max if phase.days_max is not None else MAX_DAYS
+        timings.append((phase.id, None, 1))
+        if day_ranges:
+            timings += [(phase.id, a, b - a + 1) for a, b in _cut_points(day_ranges, low, high)]
+        low = high + 1
+    goal_monotone = all(
+        not (r.is_safety or any(points < 0 for _, points in r.score)) for r in rules if r.goals is not None
+    )
+    if goal_monotone:
+        goal_sets = [frozenset([g]) for g in goals]
+        goal_kind = "each single goal (goal rules only add points, so more goals never take a technique away)"
+    elif len(goals) <= GOAL_SUBSETS_UP_TO:
+        goal_sets = list(_subsets(goals, range(1, len(goals) + 1)))
+        goal_kind = "every set of goals"
+    else:
+        goal_sets = list(_subsets(goals, (1, 2)))
+        goal_kind = "every single goal and pair of goals"
+    goal_sets.append(frozenset(goals))
+    goal_sets = list(dict.fromkeys(goal_sets))
+    goal_masks = [(g, m.goals(g)) for g in goal_sets]
+    all_goals = frozenset(goals)
+
+    area_sets = [frozenset([a]) for a in areas] + [frozenset(pair) for pair in itertools.combinations(areas, 2)]
+    parts: dict[str, int] = {}
+
+    # Part 1, the core: every area and pair of areas x cause class x phase and day class x severity class x goal set.
+    before = w.walked
+    for area_set in area_sets:
+        a_mask = m.areas(area_set)
+        for cause, c_mask, c_size in causes_all:
+            ac = a_mask & c_mask
+            for phase_id, days, d_size in timings:
+                acp = ac & m.memo("phase", phase_id) & m.memo("days", days)
+                for goal_set, g_mask in goal_masks:
+                    acpg = acp & g_mask & m.memo("health", frozenset())
+                    previous: tuple[Recommendation, _Profile] | None = None
+                    for lo, hi in sev_all:
+                        p = _Profile(area_set, cause, phase_id, days, lo, goal_set, (), frozenset())
+                        result = w.run(p, acpg & m.memo("severity", lo), c_size * d_size * (hi - lo + 1))
+                        if previous is not None:
+                            _monotone(w, previous, (result, p))
+                        previous = (result, p)
+    parts["core: areas (1-2) x causes x timing x severity x goals"] = w.walked - before
+
+    # Part 2, findings: every single finding and every pair (local ones untied, or tied to the
+    # area or to an area above it on the limb), on every single area, phase and goal set above.
+    before = w.walked
+    findings = list(kb.findings.values())
+    for area in areas:
+        proximal = [a for a in areas if area in kb.distal.get(a, frozenset())]
+        entries: list[tuple[str, str]] = []
+        for finding in findings:
+            entries.append((finding.id, finding.id))
+            if finding.local:
+                entries += [(finding.id, f"{finding.id}@{x}") for x in (area, *proximal)]
+        sets: list[tuple[tuple[str, str], ...]] = [(e,) for e in entries]
+        sets += [pair for pair in itertools.combinations(entries, 2) if pair[0][0] != pair[1][0]]
+        sets += _witnesses(rules, entries)
+        a_mask = m.areas(frozenset([area]))
+        for chosen in sets:
+            health = tuple(sorted(e for _, e in chosen))
+            h_mask = m.health(frozenset(f for f, _ in chosen))
+            ah = a_mask & h_mask
+            goals_here = goal_masks if len(chosen) == 1 else [(all_goals, m.goals(all_goals))]
+            for cause, c_mask, _ in cause_restrict:
+                for phase_id, days, _ in timings:
+                    if days is not None:
+                        continue
+                    ahp = ah & c_mask & m.memo("phase", phase_id) & m.memo("days", None)
+                    for goal_set, g_mask in goals_here:
+                        for lo, _hi in sev_restrict:
+                            p = _Profile(frozenset([area]), cause, phase_id, None, lo, goal_set, health, frozenset())
+                            w.run(p, ahp & g_mask & m.memo("severity", lo), 1)
+    parts["findings: single areas x findings (1-2) x restricting causes x phases x severity x goals"] = (
+        w.walked - before
+    )
+
+    # Part 3, named diagnoses: each one, on every single area, phase and goal set.
+    before = w.walked
+    for diagnosis in kb.conditions:
+        named = frozenset([diagnosis])
+        for area in areas:
+            a_mask = m.areas(frozenset([area])) & m.memo("health", frozenset())
+            for phase_id, _days, _ in timings:
+                if _days is not None:
+                    continue
+                for goal_set, g_mask in goal_masks:
+                    for lo, _hi in sev_restrict:
+                        p = _Profile(frozenset([area]), None, phase_id, None, lo, goal_set, (), named)
+                        held = (
+                            a_mask
+                            & m.memo("cause", None)
+                            & m.memo("phase", phase_id)
+                            & m.memo("days", None)
+                            & g_mask
+                            & m.memo("severity", lo)
+                        )
+                        w.run(p, held, 1)
+    parts["diagnoses: each diagnosis x single areas x phases x severity x goals"] = w.walked - before
+
+    _rule_findings(w)
+    errors = tuple(f for f in w.found.values() if f.kind != "shadowed")
+    warnings = tuple(f for f in w.found.values() if f.kind == "shadowed")
+    return VerifyReport(
+        knowledge_version=kb.version,
+        content_hash=kb.content_hash,
+        ok=not errors,
+        errors=tuple(sorted(errors, key=_order)),
+        warnings=tuple(sorted(warnings, key=_order)),
+        profiles_walked=w.walked,
+        profiles_represented=w.represented,
+        engine_calls=len(w.cache),
+        parts=parts,
+        classes={
+            "causes": [str(c) for c, _, _ in causes_all],
+            "severity": [f"{a}-{b}" for a, b in sev_all],
+            "timing": [f"{p}:{'phase only' if d is None else f'day {d}+'}" for p, d, _ in timings],
+            "goals": [goal_kind],
+        },
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+_KIND_ORDER = {"unsafe": 0, "gap": 1, "non_monotone": 2, "contradiction": 3, "dead_rule": 4, "shadowed": 5}
+
+
+def _order(finding: VerifyFinding) -> tuple[int, tuple[str, ...], str]:
+    return (_KIND_ORDER.get(finding.kind, 9), finding.rules, finding.message)
+
+
+def _bits_of(rules: tuple[CompiledRule, ...], chosen: list[CompiledRule]) -> int:
+    wanted = {r.id for r in chosen}
+    return _bits(i for i, r in enumerate(rules) if r.id in wanted)
+
+
+def _witnesses(rules: tuple[CompiledRule, ...], entries: list[tuple[str, str]]) -> list[tuple[tuple[str, str], ...]]:
+    """Finding sets of three or more that some rule needs all of (pairs are walked already)."""
+    untied = {f: (f, e) for f, e in entries if f == e}
+    out = []
+    for rule in rules:
+        if rule.health_all is not None and len(rule.health_all) > 2 and rule.health_all <= set(untied):
+            out.append(tuple(untied[f] for f in sorted(rule.health_all)))
+    return out
+
+
+def _monotone(w: _Walker, before: tuple[Recommendation, _Profile], after: tuple[Recommendation, _Profile]) -> None:
+    (low_result, low), (high_result, high) = before, after
+    if low_result.plan is None or high_result.plan is None:
+        return
+    a, b = low_result.plan, high_result.plan
+    if b.sessions_min < a.sessions_min or b.sessions_max < a.sessions_max:
+        steps = sorted({s.rule for s in b.derivation} ^ {s.rule for s in a.derivation})
+        w.note(
+            "non_monotone",
+            f"{steps}",
+            f"severity {high.severity} gives {b.sessions_min}-{b.sessions_max} sessions, fewer than "
+            f"{a.sessions_min}-{a.sessions_max} at severity {low.severity}",
+            tuple(steps),
+            profile=low.fields(),
+            other_profile=high.fields(),
+        )
+
+
+def _rule_findings(w: _Walker) -> None:
+    rules = w.m.rules
+    ever = _bits_from(w.fired_counts)
+    for i, rule in enumerate(rules):
+        if not ever >> i & 1:
+            w.note("dead_rule", rule.id, f"rule '{rule.id}' fires for no profile in the walk", (rule.id,))
+    contradicted: set[tuple[str, str]] = set()
+    masks = list(w.fired_counts)
+    for i, favour in enumerate(rules):
+        for tech, points in favour.score:
+            if points <= 0 or not ever >> i & 1:
+                continue
+            for j, forbid in enumerate(rules):
+                if forbid.forbid is None or forbid.forbid.where == "finding_areas":
+                    continue
+                if forbid.forbid_set is not None and tech not in forbid.forbid_set:
+                    continue
+                if all((mask >> i & 1) == (mask >> j & 1) for mask in masks):
+                    contradicted.add((favour.id, tech))
+                    w.note(
+                        "contradiction",
+                        f"{favour.id}|{forbid.id}|{tech}",
+                        f"rule '{favour.id}' favours {tech} and rule '{forbid.id}' forbids it in exactly the same "
+                        "profiles; the forbid always wins, so the favour never counts",
+                        (favour.id, forbid.id),
+                    )
+    for (rule_id, tech), blockers in sorted(w.scored_seen.items()):
+        if (rule_id, tech) in w.scored_offered or (rule_id, tech) in contradicted:
+            continue
+        by = ", ".join(f"'{b}'" for b, _ in blockers.most_common(3))
+        w.note(
+            "shadowed",
+            f"{rule_id}|{tech}",
+            f"rule '{rule_id}' scores {tech}, but {tech} is never offered where the rule fires (ruled out by {by})",
+            (rule_id,),
+        )
