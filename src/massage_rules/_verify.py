@@ -263,7 +263,7 @@ def unsafe_offers(
                 scope = _scope(rule, rule.forbid.where, rule.forbid.distal, areas, tied, kb)
                 if scope is None or not scope.isdisjoint(treated):
                     where = "" if scope is None else f" on {sorted(scope & treated)}"
-                    problems.append((rule.id, f"forbids {tech.id}{where}, yet it is offered there"))
+                    problems.append((rule.id, f"holds and forbids {tech.id}{where}, yet it is offered there"))
             if rule.cap is not None:
                 scope = _scope(rule, rule.cap.where, rule.cap.distal, areas, tied, kb)
                 if (scope is None or not scope.isdisjoint(treated)) and tech.pressure_max > rule.cap.max:
@@ -503,11 +503,11 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
             h_mask = m.health(frozenset(f for f, _ in chosen))
             ah = a_mask & h_mask
             goals_here = goal_masks if len(chosen) == 1 else [(all_goals, m.goals(all_goals))]
-            for cause, c_mask, _ in cause_restrict:
+            for cause, _, _ in cause_restrict:
                 for phase_id, days, _ in timings:
                     if days is not None:
                         continue
-                    ahp = ah & c_mask & m.memo("phase", phase_id) & m.memo("days", None)
+                    ahp = ah & m.memo("cause", cause) & m.memo("phase", phase_id) & m.memo("days", None)
                     for goal_set, g_mask in goals_here:
                         for lo, _hi in sev_restrict:
                             p = _Profile(frozenset([area]), cause, phase_id, None, lo, goal_set, health, frozenset())
