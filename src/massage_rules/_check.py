@@ -72,23 +72,30 @@ def format_problem(problem: Problem) -> str:
     return f"{place}: {problem.severity}: {owner}{problem.message}{hint}"
 
 
-def check_knowledge(paths: Sequence[str | Path] = (), *, bundled: bool = True) -> CheckReport:
-    """Check the bundled base (unless ``bundled`` is False) plus ``paths``; never raises for broken knowledge."""
+def check_knowledge(
+    paths: Sequence[str | Path] = (), *, bundled: bool = True, base: Sequence[str | Path] | None = None
+) -> CheckReport:
+    """Check ``paths`` on top of a base and report every problem; never raises for broken knowledge.
+
+    The base is the bundled knowledge, or the files in ``base``, or nothing when
+    ``bundled`` is False (the files are then checked alone).
+    """
     extra = [Path(p) for p in paths]
-    files = [*(bundled_knowledge_paths() if bundled else ()), *extra]
+    under = [Path(p) for p in base] if base is not None else list(bundled_knowledge_paths() if bundled else ())
+    files = [*under, *extra]
     if not files:
         return CheckReport((), (Problem(0, "<none>", 0, 0, "no knowledge files to check"),))
-    base, problems = check_paths(files)
+    loaded, problems = check_paths(files)
     found = list(problems)
-    if base is not None:
-        found += _lints(base, extra)
+    if loaded is not None:
+        found += _lints(loaded, extra if under else [])
     return CheckReport(tuple(str(f) for f in files), tuple(sorted(set(found))))
 
 
-def _lints(base: KnowledgeBase, extra: Sequence[Path]) -> list[Problem]:
-    """Author-facing warnings that do not stop a load."""
+def _lints(base: KnowledgeBase, packs: Sequence[Path]) -> list[Problem]:
+    """Author-facing warnings that do not stop a load; ``packs`` are the files added on top of a base."""
     found: list[Problem] = []
-    for path in extra:
+    for path in packs:
         try:
             data = load_yaml_text(path.read_text(encoding="utf-8-sig"))
         except (OSError, UnicodeDecodeError, YamlLoadError):  # the loader reported these already
