@@ -20,6 +20,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--knowledge", action="append", default=[], metavar="FILE", help="add a clinic pack on top of the base (repeat)"
     )
+    parser.add_argument("--alone", action="store_true", help="verify the --knowledge files without the bundled base")
     parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     parser.add_argument("--max-examples", type=int, default=5, metavar="N", help="examples kept per kind (default 5)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON (schema_version 1)")
@@ -34,8 +35,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.max_examples < 1:
         print("massage-rules verify: --max-examples must be at least 1", file=sys.stderr)
         return 2
+    if args.alone and not args.knowledge:
+        print("massage-rules verify: --alone needs at least one --knowledge FILE", file=sys.stderr)
+        return 2
     try:
-        kb = load_knowledge(args.knowledge) if args.knowledge else default_knowledge()
+        if args.knowledge:
+            kb = load_knowledge(args.knowledge, bundled=not args.alone)
+        else:
+            kb = default_knowledge()
     except KnowledgeError as exc:
         print(f"massage-rules verify: broken knowledge: {exc}", file=sys.stderr)
         return 1
