@@ -303,6 +303,19 @@ class _Profile:
             out["conditions"] = sorted(self.diagnoses)
         return out
 
+    def profile(self) -> ClientProfile:
+        """The profile itself; its fields are valid by construction, so validation is skipped."""
+        return ClientProfile.model_construct(
+            areas=tuple(sorted(self.areas)),
+            cause=self.cause,
+            severity=self.severity,
+            phase=self.phase,
+            days_since_onset=self.days,
+            goals=tuple(sorted(self.goals)),
+            health=tuple(sorted(self.health)),
+            conditions=tuple(sorted(self.diagnoses)),
+        )
+
     def tied(self) -> dict[str, frozenset[str]]:
         tied: dict[str, set[str]] = {}
         for entry in self.health:
@@ -357,7 +370,7 @@ class _Walker:
         if cached is None:
             from ._engine import recommend
 
-            result = recommend(ClientProfile(**p.fields()), self.kb)
+            result = recommend(p.profile(), self.kb)
             rules = _members(fired, m.rules)
             unsafe = unsafe_offers(result, rules, p.areas, tied or p.tied(), self.kb)
             cached = (result, unsafe)
