@@ -17,7 +17,9 @@ areas, phase, diagnoses), since its answer depends on nothing else.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import math
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -338,12 +340,63 @@ class _Walker:
         self.found: dict[tuple[str, str], VerifyFinding] = {}
         self.scored_seen: dict[tuple[str, str], Counter[str]] = {}
         self.scored_offered: set[tuple[str, str]] = set()
+        self.bit = {r.id: 1 << i for i, r in enumerate(self.m.rules)}
         self.uses_tied = _bits(
             i
             for i, r in enumerate(self.m.rules)
             if (r.forbid is not None and r.forbid.where == "finding_areas")
             or (r.cap is not None and r.cap.where == "finding_areas")
         )
+
+    def derive(self, p: _Profile, held: int, weight: int, base: Recommendation) -> None:
+        """Evaluate a profile that differs from ``base``'s only by fewer goals, from ``base``'s answer.
+
+        Used only when goal rules just add points: restrictions and plan are then the
+        same, and a technique is offered when the reasons of rules firing here still add
+        up to more than 0.
+        """
+        m = self.m
+        named = m.diagnoses(p.diagnoses) if p.diagnoses else 0
+        fired = m.fired(held, named)
+        self.walked += 1
+        self.represented += weight
+        self.fired_counts[fired] += 1
+        if base.referral is not None or base.no_massage is not None:
+            return
+        bit = self.bit
+        for tech in base.techniques:
+            if math.fsum(r.points for r in tech.reasons if bit.get(r.rule, 0) & fired) > 0:
+                return
+        self.note(
+            "gap",
+            f"{sorted(p.areas)}|{p.phase}|{sorted(p.goals)}|{p.health}|{p.diagnoses}",
+            "no technique, no referral and no 'no massage' answer for this profile",
+            profile=p.fields(),
+        )
+
+    def goals(
+        self, template: _Profile, held: int, weight: int, goal_masks: list[tuple[frozenset[str], int]], derive: bool
+    ) -> list[tuple[Recommendation, _Profile]]:
+        """Walk every goal set for one profile; the engine runs for each, or once (all goals) when ``derive``.
+
+        ``goal_masks`` ends with the set of all goals when ``derive`` is set.
+        """
+
+        def make(goal_set: frozenset[str]) -> _Profile:
+            return dataclasses.replace(template, goals=goal_set)
+
+        if not derive:
+            out = []
+            for goal_set, g_mask in goal_masks:
+                p = make(goal_set)
+                out.append((self.run(p, held & g_mask, weight), p))
+            return out
+        all_set, all_mask = goal_masks[-1]
+        p_all = make(all_set)
+        base = self.run(p_all, held & all_mask, weight)
+        for goal_set, g_mask in goal_masks[:-1]:
+            self.derive(make(goal_set), held & g_mask, weight, base)
+        return [(base, p_all)]
 
     def note(self, kind: str, key: str, message: str, rules: tuple[str, ...] = (), **extra: Any) -> None:
         known = self.found.get((kind, key))
@@ -469,10 +522,21 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
     else:
         goal_sets = list(_subsets(goals, (1, 2)))
         goal_kind = "every single goal and pair of goals"
-    goal_sets.append(frozenset(goals))
-    goal_sets = list(dict.fromkeys(goal_sets))
-    goal_masks = [(g, m.goals(g)) for g in goal_sets]
     all_goals = frozenset(goals)
+    goal_sets = [g for g in dict.fromkeys(goal_sets) if g != all_goals] + [all_goals]
+    goal_masks = [(g, m.goals(g)) for g in goal_sets]
+    # When goal rules only add points (no restriction, dose, session change or complaint), a
+    # smaller goal set changes only which of those points count: the engine runs for all goals
+    # and each smaller set is read from that answer.
+    derive = all(
+        r.kind != "condition"
+        and not r.is_safety
+        and r.dose is None
+        and r.sessions is None
+        and all(points > 0 for _, points in r.score)
+        for r in rules
+        if r.goals is not None
+    )
 
     area_sets = [frozenset([a]) for a in areas] + [frozenset(pair) for pair in itertools.combinations(areas, 2)]
     parts: dict[str, int] = {}
@@ -484,16 +548,15 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
         for cause, c_mask, c_size in causes_all:
             ac = a_mask & c_mask
             for phase_id, days, d_size in timings:
-                acp = ac & m.memo("phase", phase_id) & m.memo("days", days)
-                for goal_set, g_mask in goal_masks:
-                    acpg = acp & g_mask & m.memo("health", frozenset())
-                    previous: tuple[Recommendation, _Profile] | None = None
-                    for lo, hi in sev_all:
-                        p = _Profile(area_set, cause, phase_id, days, lo, goal_set, (), frozenset())
-                        result = w.run(p, acpg & m.memo("severity", lo), c_size * d_size * (hi - lo + 1))
-                        if previous is not None:
-                            _monotone(w, previous, (result, p))
-                        previous = (result, p)
+                acp = ac & m.memo("phase", phase_id) & m.memo("days", days) & m.memo("health", frozenset())
+                chains: list[list[tuple[Recommendation, _Profile]]] = []
+                for lo, hi in sev_all:
+                    p = _Profile(area_set, cause, phase_id, days, lo, all_goals, (), frozenset())
+                    held = acp & m.memo("severity", lo)
+                    chains.append(w.goals(p, held, c_size * d_size * (hi - lo + 1), goal_masks, derive))
+                for lower, higher in itertools.pairwise(chains):
+                    for before_p, after_p in zip(lower, higher, strict=True):
+                        _monotone(w, before_p, after_p)
     parts["core: areas (1-2) x causes x timing x severity x goals"] = w.walked - before
 
     # Part 2, findings: every single finding and every pair (local ones untied, or tied to the
@@ -521,10 +584,9 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
                     if days is not None:
                         continue
                     ahp = ah & m.memo("cause", cause) & m.memo("phase", phase_id) & m.memo("days", None)
-                    for goal_set, g_mask in goals_here:
-                        for lo, _hi in sev_restrict:
-                            p = _Profile(frozenset([area]), cause, phase_id, None, lo, goal_set, health, frozenset())
-                            w.run(p, ahp & g_mask & m.memo("severity", lo), 1)
+                    for lo, _hi in sev_restrict:
+                        p = _Profile(frozenset([area]), cause, phase_id, None, lo, all_goals, health, frozenset())
+                        w.goals(p, ahp & m.memo("severity", lo), 1, goals_here, derive)
     parts["findings: single areas x findings (1-2) x restricting causes x phases x severity x goals"] = (
         w.walked - before
     )
@@ -538,18 +600,10 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
             for phase_id, _days, _ in timings:
                 if _days is not None:
                     continue
-                for goal_set, g_mask in goal_masks:
-                    for lo, _hi in sev_restrict:
-                        p = _Profile(frozenset([area]), None, phase_id, None, lo, goal_set, (), named)
-                        held = (
-                            a_mask
-                            & m.memo("cause", None)
-                            & m.memo("phase", phase_id)
-                            & m.memo("days", None)
-                            & g_mask
-                            & m.memo("severity", lo)
-                        )
-                        w.run(p, held, 1)
+                for lo, _hi in sev_restrict:
+                    p = _Profile(frozenset([area]), None, phase_id, None, lo, all_goals, (), named)
+                    held = a_mask & m.memo("cause", None) & m.memo("phase", phase_id) & m.memo("days", None)
+                    w.goals(p, held & m.memo("severity", lo), 1, goal_masks, derive)
     parts["diagnoses: each diagnosis x single areas x phases x severity x goals"] = w.walked - before
 
     _rule_findings(w)
