@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
+from ._packs import switched_off_warnings
 from ._plan import build_plan
 from .errors import ProfileError, close_match
 from .models import (
@@ -444,7 +445,7 @@ def recommend(profile: ClientProfile, knowledge: KnowledgeBase | None = None) ->
         plan=plan,
         conditions=conditions,
         notes=notes,
-        warnings=tuple(dict.fromkeys(screen.warnings)),
+        warnings=tuple(dict.fromkeys([*screen.warnings, *switched_off_warnings(kb, r, matched)])),
         sources=tuple(
             SourceRef(
                 id=sid, citation=kb.sources[sid].citation, url=kb.sources[sid].url, evidence=kb.sources[sid].evidence

@@ -117,6 +117,7 @@ class KnowledgeBase:
         "rules_by_id",
         "severity_bands",
         "sources",
+        "switched_off",
         "techniques",
         "version",
         "whole_body_areas",
@@ -141,6 +142,7 @@ class KnowledgeBase:
     content_hash: str
     packs: tuple[tuple[str, str], ...]
     overrides: tuple[OverrideStamp, ...]
+    switched_off: tuple[CompiledRule, ...]  # safety rules a pack switched off, for the results' warnings
     files: tuple[str, ...]
     _index: Mapping[tuple[str, str], tuple[int, ...]]
     _condition_rules: tuple[CompiledRule, ...]
@@ -540,7 +542,9 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         if earlier.id == later.id:
             checker.error((later.origin, 0, 0), f"rule id '{later.id}' clashes with a generated rule id", later.id)
     pack_of = {name: (m.pack.id if m.pack is not None else None) for name, m, _ in files}
-    compiled, overrides = apply_overrides(compiled, _each(files, "overrides"), checker, techniques, pack_of)
+    compiled, overrides, switched_off = apply_overrides(
+        compiled, _each(files, "overrides"), checker, techniques, pack_of
+    )
     if any(p.severity_rank == 0 for p in checker.problems):
         raise KnowledgeError(checker.problems)
     index: dict[tuple[str, str], list[int]] = {}
@@ -571,6 +575,7 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         content_hash=content_hash,
         packs=packs,
         overrides=overrides,
+        switched_off=switched_off,
         files=tuple(name for name, _, _ in files),
         _index=frozen({k: tuple(v) for k, v in index.items()}),
         _condition_rules=tuple(r for r in compiled if r.kind == "condition"),

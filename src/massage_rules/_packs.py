@@ -18,9 +18,10 @@ from .errors import close_match
 from .models import OverrideStamp
 
 if TYPE_CHECKING:
-    from ._knowledge import CompiledRule
+    from ._engine import Resolved
+    from ._knowledge import CompiledRule, KnowledgeBase
 
-__all__ = ["apply_overrides"]
+__all__ = ["apply_overrides", "switched_off_warnings"]
 
 
 class _Item(Protocol):
@@ -47,8 +48,8 @@ def apply_overrides(
     checker: _Reporter,
     techniques: Mapping[str, Any],
     pack_of: Mapping[str, str | None],
-) -> tuple[list[CompiledRule], tuple[OverrideStamp, ...]]:
-    """Return the rules with every override applied, and a stamp for each override, in rule-id order.
+) -> tuple[list[CompiledRule], tuple[OverrideStamp, ...], tuple[CompiledRule, ...]]:
+    """Return the rules with every override applied, a stamp per override, and the safety rules switched off.
 
     Problems (an unknown rule or technique, two overrides of one rule, a safety rule
     switched off without saying so) go to ``checker``; the rules are then unchanged.
@@ -104,7 +105,23 @@ def apply_overrides(
         changed[ident] = dataclasses.replace(rule, score=tuple(sorted(points.items())))
         stamps.append(OverrideStamp(rule=ident, action="reweight", reason=override.reason, pack=pack))
     rules = [changed.get(rule.id, rule) for rule in compiled if rule.id not in disabled]
-    return rules, tuple(sorted(stamps, key=lambda x: x.rule))
+    off = tuple(rule for rule in compiled if rule.id in disabled and rule.is_safety)
+    return rules, tuple(sorted(stamps, key=lambda x: x.rule)), off
+
+
+def switched_off_warnings(kb: KnowledgeBase, r: Resolved, matched: frozenset[str]) -> list[str]:
+    """A warning for each safety rule a pack switched off that would have applied to this profile."""
+    if not kb.switched_off:
+        return []
+    from ._explain import unmet_conditions  # imported late: it needs the engine, which needs this
+
+    stamps = {o.rule: o for o in kb.overrides}
+    return [
+        f"safety rule '{rule.id}' would apply to this client, but pack '{stamps[rule.id].pack}' "
+        f"switched it off: {stamps[rule.id].reason}"
+        for rule in kb.switched_off
+        if not unmet_conditions(rule, r, matched)
+    ]
 
 
 def _restricts(rule: CompiledRule) -> str:

@@ -70,6 +70,11 @@ def test_disabled_safety_rule_is_shown_in_every_result(pack: Path) -> None:
         ("swedish.goal.relaxation", "reweight", "clinic_a", False),
     ]
     assert stamp.overrides[0].reason == "Our physician reviews every anticoagulated client first."
+    assert result.warnings == (
+        "safety rule 'anticoagulants_gentle' would apply to this client, but pack 'clinic_a' switched it off: "
+        "Our physician reviews every anticoagulated client first.",
+    )
+    assert mr.recommend(_profile(), kb).warnings == ()  # only where the rule would have applied
 
 
 def test_without_the_pack_the_safety_rule_holds() -> None:
