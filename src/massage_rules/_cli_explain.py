@@ -33,9 +33,15 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=_run)
 
 
+_FIELDS = ("areas", "cause", "severity", "phase", "days_since_onset", "goals", "health", "conditions")
+
+
+def _profile_fields(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in _FIELDS if getattr(args, name) is not None}
+
+
 def _run(args: argparse.Namespace) -> int:
     from . import _input
-    from ._cli import _profile_fields
     from ._explain import explain
     from ._knowledge import default_knowledge, load_knowledge
     from .errors import KnowledgeError, ProfileError
