@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ._knowledge import default_knowledge, load_knowledge
-    from ._verify import verify_knowledge
+    from ._verify import WARNING_KINDS, verify_knowledge
     from .errors import KnowledgeError
 
     if args.max_examples < 1:
@@ -58,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
         for part, size in report.parts.items():
             print(f"  {size:>9}  {part}")
         for finding in (*report.errors, *report.warnings):
-            level = "warning" if finding.kind == "shadowed" else "error"
+            level = "warning" if finding.kind in WARNING_KINDS else "error"
             where = f"{finding.origin}: " if finding.origin else ""
             times = f" ({finding.count} profiles)" if finding.count > 1 else ""
             print(f"{where}{level}: {finding.kind}: {finding.message}{times}")

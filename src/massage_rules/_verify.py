@@ -34,6 +34,7 @@ from .models import ClientProfile, Recommendation
 __all__ = ["VerifyFinding", "VerifyReport", "verify_knowledge"]
 
 MAX_DAYS = 36_500
+WARNING_KINDS = frozenset({"shadowed", "switched_off"})
 GOAL_SUBSETS_UP_TO = 6  # walk every goal set when goals are not monotone and there are this few
 
 
@@ -42,7 +43,7 @@ class VerifyFinding(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: str  # gap, unsafe, non_monotone, dead_rule, shadowed, contradiction
+    kind: str  # errors: unsafe, gap, non_monotone, contradiction, dead_rule; warnings: switched_off, shadowed
     message: str
     rules: tuple[str, ...] = ()
     origin: str | None = None
@@ -607,8 +608,15 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
     parts["diagnoses: each diagnosis x single areas x phases x severity x goals"] = w.walked - before
 
     _rule_findings(w)
-    errors = tuple(f for f in w.found.values() if f.kind != "shadowed")
-    warnings = tuple(f for f in w.found.values() if f.kind == "shadowed")
+    for override in kb.overrides:
+        if override.safety:
+            w.found[("switched_off", override.rule)] = VerifyFinding(
+                kind="switched_off",
+                message=f"safety rule '{override.rule}' is switched off by pack '{override.pack}': {override.reason}",
+                rules=(override.rule,),
+            )
+    errors = tuple(f for f in w.found.values() if f.kind not in WARNING_KINDS)
+    warnings = tuple(f for f in w.found.values() if f.kind in WARNING_KINDS)
     return VerifyReport(
         knowledge_version=kb.version,
         content_hash=kb.content_hash,
@@ -629,7 +637,15 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
     )
 
 
-_KIND_ORDER = {"unsafe": 0, "gap": 1, "non_monotone": 2, "contradiction": 3, "dead_rule": 4, "shadowed": 5}
+_KIND_ORDER = {
+    "unsafe": 0,
+    "gap": 1,
+    "non_monotone": 2,
+    "contradiction": 3,
+    "dead_rule": 4,
+    "switched_off": 5,
+    "shadowed": 6,
+}
 
 
 def _order(finding: VerifyFinding) -> tuple[int, tuple[str, ...], str]:

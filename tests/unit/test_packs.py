@@ -77,6 +77,22 @@ def test_disabled_safety_rule_is_shown_in_every_result(pack: Path) -> None:
     assert mr.recommend(_profile(), kb).warnings == ()  # only where the rule would have applied
 
 
+def test_verify_lists_switched_off_safety_rules(tmp_path: Path) -> None:
+    """verify warns about each safety rule a pack switched off, with the pack and reason."""
+    path = tmp_path / "off.yaml"
+    path.write_text(
+        'format: 1\npack: {id: warm, version: "1"}\noverrides:\n'
+        "  - {rule: fever_stop, disable: true, disable_safety_rule: true, reason: We check temperature first.}\n",
+        encoding="utf-8",
+    )
+    broken = Path(__file__).parent / "data" / "broken_kb.yaml"
+    report = mr.verify_knowledge(mr.load_knowledge([broken, path], bundled=False))
+    switched = [f for f in report.warnings if f.kind == "switched_off"]
+    assert [f.message for f in switched] == [
+        "safety rule 'fever_stop' is switched off by pack 'warm': We check temperature first."
+    ]
+
+
 def test_without_the_pack_the_safety_rule_holds() -> None:
     """The base alone still forbids deep work and caps pressure for anticoagulants."""
     kb = mr.load_knowledge(BASE, bundled=False)
