@@ -692,7 +692,12 @@ def _rule_findings(w: _Walker) -> None:
         if not ever >> i & 1:
             w.note("dead_rule", rule.id, f"rule '{rule.id}' fires for no profile in the walk", (rule.id,))
     contradicted: set[tuple[str, str]] = set()
-    masks = list(w.fired_counts)
+    # column[i]: which distinct fired sets hold rule i; two rules fire in the same profiles
+    # exactly when their columns are equal.
+    column = [0] * len(rules)
+    for k, mask in enumerate(w.fired_counts):
+        for rule in _members(mask, rules):
+            column[w.bit[rule.id].bit_length() - 1] |= 1 << k
     for i, favour in enumerate(rules):
         for tech, points in favour.score:
             if points <= 0 or not ever >> i & 1:
@@ -702,7 +707,7 @@ def _rule_findings(w: _Walker) -> None:
                     continue
                 if forbid.forbid_set is not None and tech not in forbid.forbid_set:
                     continue
-                if all((mask >> i & 1) == (mask >> j & 1) for mask in masks):
+                if column[i] == column[j]:
                     contradicted.add((favour.id, tech))
                     w.note(
                         "contradiction",
