@@ -66,6 +66,7 @@ class VerifyReport(BaseModel):
     profiles_walked: int
     profiles_represented: int
     engine_calls: int
+    pairs_settled: int  # finding pairs judged from their two singles, without an engine call
     parts: dict[str, int]
     classes: dict[str, list[str]]
     seconds: float
@@ -349,12 +350,13 @@ class _Walker:
             or (r.cap is not None and r.cap.where == "finding_areas")
         )
 
-    def derive(self, p: _Profile, held: int, weight: int, base: Recommendation) -> None:
-        """Evaluate a profile that differs from ``base``'s only by fewer goals, from ``base``'s answer.
+    def derive(self, p: _Profile, held: int, weight: int, points: list[list[tuple[int, float]]] | None) -> None:
+        """Evaluate a profile that differs from an all-goals one only by fewer goals, from that one's answer.
 
         Used only when goal rules just add points: restrictions and plan are then the
-        same, and a technique is offered when the reasons of rules firing here still add
-        up to more than 0.
+        same, and a technique is offered when the points of the rules firing here still
+        add up to more than 0. ``points`` holds, per offered technique, each reason's
+        rule bit and points; None when the answer was a referral or "no massage".
         """
         m = self.m
         named = m.diagnoses(p.diagnoses) if p.diagnoses else 0
@@ -362,11 +364,10 @@ class _Walker:
         self.walked += 1
         self.represented += weight
         self.fired_counts[fired] += 1
-        if base.referral is not None or base.no_massage is not None:
+        if points is None:
             return
-        bit = self.bit
-        for tech in base.techniques:
-            if math.fsum(r.points for r in tech.reasons if bit.get(r.rule, 0) & fired) > 0:
+        for reasons in points:
+            if math.fsum(value for bit, value in reasons if bit & fired) > 0:
                 return
         self.note(
             "gap",
@@ -378,26 +379,27 @@ class _Walker:
     def goals(
         self, template: _Profile, held: int, weight: int, goal_masks: list[tuple[frozenset[str], int]], derive: bool
     ) -> list[tuple[Recommendation, _Profile]]:
-        """Walk every goal set for one profile; the engine runs for each, or once (all goals) when ``derive``.
+        """Walk every goal set for one profile (``template`` has all goals, the last of ``goal_masks``).
 
-        ``goal_masks`` ends with the set of all goals when ``derive`` is set.
+        The engine runs for each goal set, or, when ``derive``, once for all goals.
         """
-
-        def make(goal_set: frozenset[str]) -> _Profile:
-            return dataclasses.replace(template, goals=goal_set)
-
         if not derive:
             out = []
             for goal_set, g_mask in goal_masks:
-                p = make(goal_set)
+                p = template if goal_set == template.goals else dataclasses.replace(template, goals=goal_set)
                 out.append((self.run(p, held & g_mask, weight), p))
             return out
-        all_set, all_mask = goal_masks[-1]
-        p_all = make(all_set)
-        base = self.run(p_all, held & all_mask, weight)
+        all_mask = goal_masks[-1][1]
+        base = self.run(template, held & all_mask, weight)
+        points: list[list[tuple[int, float]]] | None = None
+        if base.referral is None and base.no_massage is None:
+            bit = self.bit
+            points = [[(bit.get(r.rule, 0), r.points) for r in tech.reasons] for tech in base.techniques]
         for goal_set, g_mask in goal_masks[:-1]:
-            self.derive(make(goal_set), held & g_mask, weight, base)
-        return [(base, p_all)]
+            template.goals = goal_set  # the profile is read, never kept, unless a gap copies its fields
+            self.derive(template, held & g_mask, weight, points)
+        template.goals = goal_masks[-1][0]
+        return [(base, template)]
 
     def note(self, kind: str, key: str, message: str, rules: tuple[str, ...] = (), **extra: Any) -> None:
         known = self.found.get((kind, key))
@@ -545,7 +547,7 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
     # Part 1, the core: every area and pair of areas x cause class x phase and day class x severity class x goal set.
     before = w.walked
     for area_set in area_sets:
-        a_mask = m.areas(area_set)
+        a_mask = m.memo("areas", area_set)
         for cause, c_mask, c_size in causes_all:
             ac = a_mask & c_mask
             for phase_id, days, d_size in timings:
@@ -562,8 +564,21 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
 
     # Part 2, findings: every single finding and every pair (local ones untied, or tied to the
     # area or to an area above it on the limb), on every single area, phase and goal set above.
+    # Two findings that no rule needs together only add up their rules' effects; when those
+    # effects never take points away, a technique both singles offer is offered for the pair,
+    # so the engine runs for such a pair only when the singles share no offered technique.
     before = w.walked
     findings = list(kb.findings.values())
+    together = {
+        frozenset(pair)
+        for r in rules
+        for group in (r.health_all,)
+        if group is not None and len(group) > 1
+        for pair in itertools.combinations(sorted(group), 2)
+    }
+    additive = all(points >= 0 for r in rules if r.health_all or r.health_any for _, points in r.score)
+    single_runs: dict[tuple[Any, ...], tuple[bool, frozenset[str]]] = {}
+    settled = 0
     for area in areas:
         proximal = [a for a in areas if area in kb.distal.get(a, frozenset())]
         entries: list[tuple[str, str]] = []
@@ -574,20 +589,34 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
         sets: list[tuple[tuple[str, str], ...]] = [(e,) for e in entries]
         sets += [pair for pair in itertools.combinations(entries, 2) if pair[0][0] != pair[1][0]]
         sets += _witnesses(rules, entries)
-        a_mask = m.areas(frozenset([area]))
+        a_mask = m.memo("areas", frozenset([area]))
         for chosen in sets:
             health = tuple(sorted(e for _, e in chosen))
-            h_mask = m.health(frozenset(f for f, _ in chosen))
+            h_mask = m.memo("health", frozenset(f for f, _ in chosen))
             ah = a_mask & h_mask
-            goals_here = goal_masks if len(chosen) == 1 else [(all_goals, m.goals(all_goals))]
+            single = len(chosen) == 1
+            separable = len(chosen) == 2 and additive and frozenset(f for f, _ in chosen) not in together
+            goals_here = goal_masks if single else [(all_goals, m.goals(all_goals))]
             for cause, _, _ in cause_restrict:
                 for phase_id, days, _ in timings:
                     if days is not None:
                         continue
                     ahp = ah & m.memo("cause", cause) & m.memo("phase", phase_id) & m.memo("days", None)
                     for lo, _hi in sev_restrict:
+                        where = (area, cause, phase_id, lo)
+                        if separable:
+                            one, two = (single_runs[(e, *where)] for e in chosen)
+                            if one[0] or two[0] or one[1] & two[1]:
+                                settled += 1
+                                continue
                         p = _Profile(frozenset([area]), cause, phase_id, None, lo, all_goals, health, frozenset())
-                        w.goals(p, ahp & m.memo("severity", lo), 1, goals_here, derive)
+                        runs = w.goals(p, ahp & m.memo("severity", lo), 1, goals_here, derive)
+                        if single:
+                            result = runs[-1][0]
+                            stop = result.referral is not None or result.no_massage is not None
+                            single_runs[(chosen[0], *where)] = (stop, frozenset(t.id for t in result.techniques))
+    w.walked += settled
+    w.represented += settled
     parts["findings: single areas x findings (1-2) x restricting causes x phases x severity x goals"] = (
         w.walked - before
     )
@@ -597,7 +626,7 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
     for diagnosis in kb.conditions:
         named = frozenset([diagnosis])
         for area in areas:
-            a_mask = m.areas(frozenset([area])) & m.memo("health", frozenset())
+            a_mask = m.memo("areas", frozenset([area])) & m.memo("health", frozenset())
             for phase_id, _days, _ in timings:
                 if _days is not None:
                     continue
@@ -626,6 +655,7 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
         profiles_walked=w.walked,
         profiles_represented=w.represented,
         engine_calls=len(w.cache),
+        pairs_settled=settled,
         parts=parts,
         classes={
             "causes": [str(c) for c, _, _ in causes_all],
@@ -709,12 +739,18 @@ def _rule_findings(w: _Walker) -> None:
                     continue
                 if column[i] == column[j]:
                     contradicted.add((favour.id, tech))
+                    if i == j:
+                        message = f"rule '{favour.id}' both favours and forbids {tech}; the favour never counts"
+                    else:
+                        message = (
+                            f"rule '{favour.id}' favours {tech} and rule '{forbid.id}' forbids it in exactly the "
+                            "same profiles; the forbid always wins, so the favour never counts"
+                        )
                     w.note(
                         "contradiction",
                         f"{favour.id}|{forbid.id}|{tech}",
-                        f"rule '{favour.id}' favours {tech} and rule '{forbid.id}' forbids it in exactly the same "
-                        "profiles; the forbid always wins, so the favour never counts",
-                        (favour.id, forbid.id),
+                        message,
+                        (favour.id,) if i == j else (favour.id, forbid.id),
                     )
     for (rule_id, tech), blockers in sorted(w.scored_seen.items()):
         if (rule_id, tech) in w.scored_offered or (rule_id, tech) in contradicted:
