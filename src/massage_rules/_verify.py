@@ -569,12 +569,10 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
     # so the engine runs for such a pair only when the singles share no offered technique.
     before = w.walked
     findings = list(kb.findings.values())
-    together = {
+    together = {  # findings some rule mentions both of (conservative: health_any alone needs only one)
         frozenset(pair)
         for r in rules
-        for group in (r.health_all,)
-        if group is not None and len(group) > 1
-        for pair in itertools.combinations(sorted(group), 2)
+        for pair in itertools.combinations(sorted((r.health_all or frozenset()) | (r.health_any or frozenset())), 2)
     }
     additive = all(points >= 0 for r in rules if r.health_all or r.health_any for _, points in r.score)
     single_runs: dict[tuple[Any, ...], tuple[bool, frozenset[str]]] = {}
