@@ -86,14 +86,14 @@ def check_knowledge(
     if not files:
         return CheckReport((), (Problem(0, "<none>", 0, 0, "no knowledge files to check"),))
     loaded, problems = check_paths(files)
-    found = list(problems)
+    found = [*problems, *_pack_headers(extra if under else [])]
     if loaded is not None:
-        found += _lints(loaded, extra if under else [])
+        found += _lints(loaded)
     return CheckReport(tuple(str(f) for f in files), tuple(sorted(set(found))))
 
 
-def _lints(base: KnowledgeBase, packs: Sequence[Path]) -> list[Problem]:
-    """Author-facing warnings that do not stop a load; ``packs`` are the files added on top of a base."""
+def _pack_headers(packs: Sequence[Path]) -> list[Problem]:
+    """A warning for each file added on top of a base that does not say which pack it is."""
     found: list[Problem] = []
     for path in packs:
         try:
@@ -106,6 +106,12 @@ def _lints(base: KnowledgeBase, packs: Sequence[Path]) -> list[Problem]:
                     1, str(path), 1, 1, "has no 'pack: {id, version}' header, so results cannot name the pack it is"
                 )
             )
+    return found
+
+
+def _lints(base: KnowledgeBase) -> list[Problem]:
+    """Author-facing warnings about a base that loads."""
+    found: list[Problem] = []
     for rule in base.rules:
         if rule.refer is not None and rule.refer.urgency == "urgent" and rule.refer.massage_meanwhile:
             file, _, line = rule.origin.rpartition(":")

@@ -81,3 +81,22 @@ def test_explain_bad_technique_exits_2(capsys: pytest.CaptureFixture[str]) -> No
     err = capsys.readouterr().err
     assert "did you mean 'swedish'?" in err
     assert "Traceback" not in err
+
+
+def test_check_lists_errors_before_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every problem is listed at once, errors first, even when the warning comes earlier in the file."""
+    pack = tmp_path / "pack.yaml"
+    pack.write_text(
+        "format: 1\nrules:\n  - {id: r1, text: x, when: {goals: [relax]}, score: {swedish: 1}, sources: [werner]}\n"
+        "  - {id: r2, text: y, score: {swedsh: 1}, sources: [werner]}\n",
+        encoding="utf-8",
+    )
+    from massage_rules import check_knowledge
+    from massage_rules._check import format_problem
+
+    lines = [format_problem(p) for p in check_knowledge([pack], base=BASE).problems]
+    assert lines == [
+        f"{pack}:3:38: error: rule 'r1': goal 'relax' is not defined; did you mean 'relaxation'?",
+        f"{pack}:4:31: error: rule 'r2': technique 'swedsh' is not defined; did you mean 'swedish'?",
+        f"{pack}:1:1: warning: has no 'pack: {{id, version}}' header, so results cannot name the pack it is",
+    ]
