@@ -619,7 +619,7 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
         w.walked - before
     )
 
-    # Part 3, named diagnoses: each one, on every single area, phase and goal set.
+    # Part 3, named diagnoses: each one, on every single area, phase, severity class and goal set.
     before = w.walked
     for diagnosis in kb.conditions:
         named = frozenset([diagnosis])
@@ -628,10 +628,14 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
             for phase_id, _days, _ in timings:
                 if _days is not None:
                     continue
-                for lo, _hi in sev_restrict:
+                held = a_mask & m.memo("cause", None) & m.memo("phase", phase_id) & m.memo("days", None)
+                chains = []
+                for lo, _hi in sev_all:  # every severity class, so a complaint's dose is checked for monotony
                     p = _Profile(frozenset([area]), None, phase_id, None, lo, all_goals, (), named)
-                    held = a_mask & m.memo("cause", None) & m.memo("phase", phase_id) & m.memo("days", None)
-                    w.goals(p, held & m.memo("severity", lo), 1, goal_masks, derive)
+                    chains.append(w.goals(p, held & m.memo("severity", lo), 1, goal_masks, derive))
+                for lower, higher in itertools.pairwise(chains):
+                    for before_p, after_p in zip(lower, higher, strict=True):
+                        _monotone(w, before_p, after_p)
     parts["diagnoses: each diagnosis x single areas x phases x severity x goals"] = w.walked - before
 
     _rule_findings(w)
