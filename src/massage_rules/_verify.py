@@ -34,6 +34,7 @@ from .models import ClientProfile, Recommendation
 __all__ = ["VerifyFinding", "VerifyReport", "verify_knowledge"]
 
 MAX_DAYS = 36_500
+MAX_CACHED = 200_000
 WARNING_KINDS = frozenset({"shadowed", "switched_off"})
 GOAL_SUBSETS_UP_TO = 6  # walk every goal set when goals are not monotone and there are this few
 
@@ -330,12 +331,39 @@ class _Profile:
         return {k: frozenset(v) for k, v in tied.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """What verify keeps of one engine answer: enough to judge it and the profiles that share it."""
+
+    stop: bool  # a referral or "no massage now"
+    gap: bool
+    offered: frozenset[str]
+    points: tuple[tuple[tuple[int, float], ...], ...]  # per offered technique: (rule bit, points) per reason
+    sessions: tuple[int, int] | None
+    steps: frozenset[str]
+    unsafe: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, result: Recommendation, unsafe: list[tuple[str, str]], bit: Mapping[str, int]) -> _Answer:
+        plan = result.plan
+        return cls(
+            stop=result.referral is not None or result.no_massage is not None,
+            gap=result.outcome == "nothing_suitable",
+            offered=frozenset(t.id for t in result.techniques),
+            points=tuple(tuple((bit.get(r.rule, 0), r.points) for r in t.reasons) for t in result.techniques),
+            sessions=(plan.sessions_min, plan.sessions_max) if plan is not None else None,
+            steps=frozenset(s.rule for s in plan.derivation) if plan is not None else frozenset(),
+            unsafe=tuple(unsafe),
+        )
+
+
 class _Walker:
     def __init__(self, kb: KnowledgeBase, max_examples: int) -> None:
         self.kb = kb
         self.m = _Masks.build(kb)
         self.max_examples = max_examples
-        self.cache: dict[tuple[Any, ...], tuple[Recommendation, list[tuple[str, str]]]] = {}
+        self.cache: dict[tuple[Any, ...], _Answer] = {}
+        self.engine_calls = 0
         self.fired_counts: Counter[int] = Counter()
         self.walked = 0
         self.represented = 0
@@ -350,13 +378,13 @@ class _Walker:
             or (r.cap is not None and r.cap.where == "finding_areas")
         )
 
-    def derive(self, p: _Profile, held: int, weight: int, points: list[list[tuple[int, float]]] | None) -> None:
+    def derive(self, p: _Profile, held: int, weight: int, base: _Answer) -> None:
         """Evaluate a profile that differs from an all-goals one only by fewer goals, from that one's answer.
 
         Used only when goal rules just add points: restrictions and plan are then the
         same, and a technique is offered when the points of the rules firing here still
         add up to more than 0. ``points`` holds, per offered technique, each reason's
-        rule bit and points; None when the answer was a referral or "no massage".
+        rule bit and points.
         """
         m = self.m
         named = m.diagnoses(p.diagnoses) if p.diagnoses else 0
@@ -364,9 +392,9 @@ class _Walker:
         self.walked += 1
         self.represented += weight
         self.fired_counts[fired] += 1
-        if points is None:
+        if base.stop:
             return
-        for reasons in points:
+        for reasons in base.points:
             if math.fsum(value for bit, value in reasons if bit & fired) > 0:
                 return
         self.note(
@@ -378,7 +406,7 @@ class _Walker:
 
     def goals(
         self, template: _Profile, held: int, weight: int, goal_masks: list[tuple[frozenset[str], int]], derive: bool
-    ) -> list[tuple[Recommendation, _Profile]]:
+    ) -> list[tuple[_Answer, _Profile]]:
         """Walk every goal set for one profile (``template`` has all goals, the last of ``goal_masks``).
 
         The engine runs for each goal set, or, when ``derive``, once for all goals.
@@ -391,13 +419,9 @@ class _Walker:
             return out
         all_mask = goal_masks[-1][1]
         base = self.run(template, held & all_mask, weight)
-        points: list[list[tuple[int, float]]] | None = None
-        if base.referral is None and base.no_massage is None:
-            bit = self.bit
-            points = [[(bit.get(r.rule, 0), r.points) for r in tech.reasons] for tech in base.techniques]
         for goal_set, g_mask in goal_masks[:-1]:
             template.goals = goal_set  # the profile is read, never kept, unless a gap copies its fields
-            self.derive(template, held & g_mask, weight, points)
+            self.derive(template, held & g_mask, weight, base)
         template.goals = goal_masks[-1][0]
         return [(base, template)]
 
@@ -412,7 +436,7 @@ class _Walker:
         origin = self.kb.rules_by_id[rules[0]].origin if rules and rules[0] in self.kb.rules_by_id else None
         self.found[(kind, key)] = VerifyFinding(kind=kind, message=message, rules=rules, origin=origin, **extra)
 
-    def run(self, p: _Profile, held: int, weight: int) -> Recommendation:
+    def run(self, p: _Profile, held: int, weight: int) -> _Answer:
         """Evaluate one profile whose rules' own conditions hold in ``held``; return the engine's answer."""
         m = self.m
         named = m.diagnoses(p.diagnoses) if p.diagnoses else 0
@@ -427,11 +451,14 @@ class _Walker:
             from ._engine import recommend
 
             result = recommend(p.profile(), self.kb)
+            self.engine_calls += 1
             rules = _members(fired, m.rules)
             unsafe = unsafe_offers(result, rules, p.areas, tied or p.tied(), self.kb)
-            cached = (result, unsafe)
+            cached = _Answer.of(result, unsafe, self.bit)
+            if len(self.cache) >= MAX_CACHED:  # the cache only saves time; keep memory bounded
+                self.cache.clear()
             self.cache[key] = cached
-            offered = {t.id for t in result.techniques}
+            offered = cached.offered
             blockers = _blockers(result)
             for rule in rules:
                 for tech, points in rule.score:
@@ -440,17 +467,16 @@ class _Walker:
                             self.scored_offered.add((rule.id, tech))
                         else:
                             self.scored_seen.setdefault((rule.id, tech), Counter()).update(blockers.get(tech, ["?"]))
-        result, unsafe = cached
-        if result.outcome == "nothing_suitable":
+        if cached.gap:
             self.note(
                 "gap",
                 f"{sorted(p.areas)}|{p.phase}|{sorted(p.goals)}|{p.health}|{p.diagnoses}",
                 "no technique, no referral and no 'no massage' answer for this profile",
                 profile=p.fields(),
             )
-        for rule_id, what in unsafe:
+        for rule_id, what in cached.unsafe:
             self.note("unsafe", f"{rule_id}|{what}", f"rule '{rule_id}' {what}", (rule_id,), profile=p.fields())
-        return result
+        return cached
 
 
 def _blockers(result: Recommendation) -> dict[str, list[str]]:
@@ -552,7 +578,7 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
             ac = a_mask & c_mask
             for phase_id, days, d_size in timings:
                 acp = ac & m.memo("phase", phase_id) & m.memo("days", days) & m.memo("health", frozenset())
-                chains: list[list[tuple[Recommendation, _Profile]]] = []
+                chains: list[list[tuple[_Answer, _Profile]]] = []
                 for lo, hi in sev_all:
                     p = _Profile(area_set, cause, phase_id, days, lo, all_goals, (), frozenset())
                     held = acp & m.memo("severity", lo)
@@ -610,9 +636,8 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
                         p = _Profile(frozenset([area]), cause, phase_id, None, lo, all_goals, health, frozenset())
                         runs = w.goals(p, ahp & m.memo("severity", lo), 1, goals_here, derive)
                         if single:
-                            result = runs[-1][0]
-                            stop = result.referral is not None or result.no_massage is not None
-                            single_runs[(chosen[0], *where)] = (stop, frozenset(t.id for t in result.techniques))
+                            answer = runs[-1][0]
+                            single_runs[(chosen[0], *where)] = (answer.stop, answer.offered)
     w.walked += settled
     w.represented += settled
     parts["findings: single areas x findings (1-2) x restricting causes x phases x severity x goals"] = (
@@ -656,7 +681,7 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
         warnings=tuple(sorted(warnings, key=_order)),
         profiles_walked=w.walked,
         profiles_represented=w.represented,
-        engine_calls=len(w.cache),
+        engine_calls=w.engine_calls,
         pairs_settled=settled,
         parts=parts,
         classes={
@@ -699,18 +724,18 @@ def _witnesses(rules: tuple[CompiledRule, ...], entries: list[tuple[str, str]]) 
     return out
 
 
-def _monotone(w: _Walker, before: tuple[Recommendation, _Profile], after: tuple[Recommendation, _Profile]) -> None:
-    (low_result, low), (high_result, high) = before, after
-    if low_result.plan is None or high_result.plan is None:
+def _monotone(w: _Walker, before: tuple[_Answer, _Profile], after: tuple[_Answer, _Profile]) -> None:
+    (low_answer, low), (high_answer, high) = before, after
+    if low_answer.sessions is None or high_answer.sessions is None:
         return
-    a, b = low_result.plan, high_result.plan
-    if b.sessions_min < a.sessions_min or b.sessions_max < a.sessions_max:
-        steps = sorted({s.rule for s in b.derivation} ^ {s.rule for s in a.derivation})
+    (a_min, a_max), (b_min, b_max) = low_answer.sessions, high_answer.sessions
+    if b_min < a_min or b_max < a_max:
+        steps = sorted(high_answer.steps ^ low_answer.steps)
         w.note(
             "non_monotone",
             f"{steps}",
-            f"severity {high.severity} gives {b.sessions_min}-{b.sessions_max} sessions, fewer than "
-            f"{a.sessions_min}-{a.sessions_max} at severity {low.severity}",
+            f"severity {high.severity} gives {b_min}-{b_max} sessions, fewer than "
+            f"{a_min}-{a_max} at severity {low.severity}",
             tuple(steps),
             profile=low.fields(),
             other_profile=high.fields(),
