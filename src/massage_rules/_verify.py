@@ -554,15 +554,12 @@ def verify_knowledge(knowledge: KnowledgeBase | None = None, *, max_examples: in
     all_goals = frozenset(goals)
     goal_sets = [g for g in dict.fromkeys(goal_sets) if g != all_goals] + [all_goals]
     goal_masks = [(g, m.goals(g)) for g in goal_sets]
-    # When goal rules only add points (no restriction, dose, session change or complaint), a
-    # smaller goal set changes only which of those points count: the engine runs for all goals
-    # and each smaller set is read from that answer.
+    # When goal rules only add points (no restriction, no complaint other rules test), a smaller
+    # goal set changes only which of those points count (and, through a dose, the plan): the
+    # engine runs for all goals and each smaller set's offer is read from that answer.
+    tested = {c for r in rules if r.conditions is not None for c in r.conditions}
     derive = all(
-        r.kind != "condition"
-        and not r.is_safety
-        and r.dose is None
-        and r.sessions is None
-        and all(points > 0 for _, points in r.score)
+        not r.is_safety and r.id not in tested and all(points > 0 for _, points in r.score)
         for r in rules
         if r.goals is not None
     )
