@@ -23,11 +23,14 @@ from .models import (
     Avoidance,
     BillingUnits,
     ClientProfile,
+    Explanation,
     KnowledgeStamp,
     MatchedCondition,
     MeaningfulChange,
     NoMassageNow,
     Note,
+    Obstacle,
+    OverrideStamp,
     PackStamp,
     Plan,
     PlanAdvice,
@@ -38,14 +41,24 @@ from .models import (
     Recommendation,
     Referral,
     SourceRef,
+    UnmetRule,
 )
 
 if _typing.TYPE_CHECKING:
+    from ._check import CheckReport, check_knowledge
+    from ._explain import explain
     from ._interop import to_cds_hooks_cards, to_fhir_careplan
     from ._progress import ProgressReview, SessionRecord, review_progress
+    from ._verify import VerifyFinding, VerifyReport, verify_knowledge
 
 # Imported on first use, so that `suggest` and `import massage_rules` do not pay for them.
 _LAZY = {
+    "CheckReport": "_check",
+    "check_knowledge": "_check",
+    "explain": "_explain",
+    "VerifyFinding": "_verify",
+    "VerifyReport": "_verify",
+    "verify_knowledge": "_verify",
     "ProgressReview": "_progress",
     "SessionRecord": "_progress",
     "review_progress": "_progress",
@@ -76,7 +89,9 @@ __all__ = [
     "AfterCare",
     "Avoidance",
     "BillingUnits",
+    "CheckReport",
     "ClientProfile",
+    "Explanation",
     "HistoryError",
     "KnowledgeBase",
     "KnowledgeError",
@@ -86,6 +101,8 @@ __all__ = [
     "MeaningfulChange",
     "NoMassageNow",
     "Note",
+    "Obstacle",
+    "OverrideStamp",
     "PackStamp",
     "Plan",
     "PlanAdvice",
@@ -100,12 +117,18 @@ __all__ = [
     "Referral",
     "SessionRecord",
     "SourceRef",
+    "UnmetRule",
+    "VerifyFinding",
+    "VerifyReport",
     "__version__",
     "billing_units",
+    "check_knowledge",
+    "explain",
     "load_knowledge",
     "recommend",
     "recommend_many",
     "review_progress",
     "to_cds_hooks_cards",
     "to_fhir_careplan",
+    "verify_knowledge",
 ]

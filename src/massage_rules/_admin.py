@@ -15,8 +15,11 @@ from typing import NoReturn
 
 # (name, module): the module is imported when the parser is built.
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("check", "massage_rules._cli_check"),
     ("course", "massage_rules._course_cmd"),
+    ("explain", "massage_rules._cli_explain"),
     ("schema", "massage_rules._cmd_schema"),
+    ("verify", "massage_rules._cli_verify"),
 )
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
-from .models import KnowledgeStamp, MatchedCondition, PackStamp, SourceRef
+from .models import KnowledgeStamp, MatchedCondition, OverrideStamp, PackStamp, SourceRef
 
 if TYPE_CHECKING:
     from . import _schema as s
@@ -247,6 +247,7 @@ class Tables:
         version: str,
         content_hash: str,
         packs: tuple[tuple[str, str], ...],
+        overrides: tuple[OverrideStamp, ...] = (),
     ) -> None:
         # Rules that name complaints can only fire once the complaints are known: a second pass.
         self.first = RuleIndex((i, rule) for i, rule in enumerate(rules) if rule.conditions is None)
@@ -257,7 +258,10 @@ class Tables:
             for sid, src in sources.items()
         }
         self.stamp = KnowledgeStamp(
-            version=version, content_hash=content_hash, packs=tuple(PackStamp(id=p, version=v) for p, v in packs)
+            version=version,
+            content_hash=content_hash,
+            packs=tuple(PackStamp(id=p, version=v) for p, v in packs),
+            overrides=overrides,
         )
         self.matched_conditions = {
             (cid, by): MatchedCondition(id=cid, name=cond.name, icd10=tuple(cond.icd10), matched_by=by)

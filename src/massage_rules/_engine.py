@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ._codes import is_icd10_code, resolve_icd10
 from ._compiled import trusted
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
+from ._packs import switched_off_warnings
 from ._plan import build_plan, plan_sources
 from .errors import ProfileError, close_match
 from .models import (
@@ -544,7 +545,7 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         plan=plan,
         conditions=conditions,
         notes=notes,
-        warnings=tuple(dict.fromkeys([*r.code_notes, *screen.warnings])),
+        warnings=tuple(dict.fromkeys([*r.code_notes, *screen.warnings, *switched_off_warnings(kb, r, matched)])),
         sources=tuple(source_refs[sid] for sid in sorted(cited)),
         knowledge=tables.stamp,
     )

@@ -25,10 +25,11 @@ from pydantic import ValidationError
 
 from . import _schema as s
 from ._compiled import Tables
+from ._packs import apply_overrides
 from ._plan import PlanKnowledge, compile_plan_settings
 from ._yaml import YamlLoadError, load_yaml_text, locate
 from .errors import KnowledgeError, Problem, close_match
-from .models import NoMassageNow, Note, Reason, ReasonEffect, Referral
+from .models import NoMassageNow, Note, OverrideStamp, Reason, ReasonEffect, Referral
 
 __all__ = ["CompiledRule", "KnowledgeBase", "bundled_knowledge_paths", "load_knowledge"]
 
@@ -121,6 +122,7 @@ class KnowledgeBase:
         "findings",
         "goals",
         "icd10_index",
+        "overrides",
         "packs",
         "phases",
         "plan_defaults",
@@ -129,6 +131,7 @@ class KnowledgeBase:
         "rules_by_id",
         "severity_bands",
         "sources",
+        "switched_off",
         "techniques",
         "version",
         "whole_body_areas",
@@ -154,6 +157,8 @@ class KnowledgeBase:
     version: str
     content_hash: str
     packs: tuple[tuple[str, str], ...]
+    overrides: tuple[OverrideStamp, ...]
+    switched_off: tuple[CompiledRule, ...]  # safety rules a pack switched off, for the results' warnings
     files: tuple[str, ...]
     _tables: Tables
     _condition_rules: tuple[CompiledRule, ...]
@@ -364,7 +369,8 @@ def _unique(
         ident = item.value.id
         if ident in seen:
             first = seen[ident].where()
-            checker.error(item.where(), f"{kind} id '{ident}' is already defined at {first[0]}:{first[1]}", ident)
+            hint = "; to change that rule, add an 'overrides:' entry with a reason" if kind == "rule" else ""
+            checker.error(item.where(), f"{kind} id '{ident}' is already defined at {first[0]}:{first[1]}{hint}", ident)
             continue
         seen[ident] = item
         folded[ident.casefold()] = ident
@@ -399,8 +405,18 @@ def default_knowledge() -> KnowledgeBase:
     return load_knowledge()
 
 
-def _load_paths(paths: tuple[Path, ...]) -> KnowledgeBase:
+def check_paths(paths: Sequence[Path]) -> tuple[KnowledgeBase | None, tuple[Problem, ...]]:
+    """Load ``paths`` and return the base (None when broken) with every problem, warnings included, worst first."""
     checker = _Checker()
+    try:
+        base = _load_paths(tuple(paths), checker)
+    except KnowledgeError as exc:
+        return None, exc.problems
+    return base, tuple(sorted(checker.problems))
+
+
+def _load_paths(paths: tuple[Path, ...], checker: _Checker | None = None) -> KnowledgeBase:
+    checker = checker if checker is not None else _Checker()
     files: list[tuple[str, s.KnowledgeFile, Any]] = []
     digest = hashlib.sha256()
     for path in paths:
@@ -560,9 +576,8 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
                 )
             icd10.setdefault(code, ident)
 
-    if any(p.severity_rank == 0 for p in checker.problems):
-        raise KnowledgeError(checker.problems)
-
+    # Compiling needs no valid references, so overrides are checked even when other
+    # problems were found: an author sees every problem at once.
     compiled = [
         *_technique_rules(techniques, goals),
         *(_condition_rule(item) for item in conditions.values()),
@@ -572,6 +587,10 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
     for earlier, later in itertools.pairwise(compiled):
         if earlier.id == later.id:
             checker.error((later.origin, 0, 0), f"rule id '{later.id}' clashes with a generated rule id", later.id)
+    pack_of = {name: (m.pack.id if m.pack is not None else None) for name, m, _ in files}
+    compiled, overrides, switched_off = apply_overrides(
+        compiled, _each(files, "overrides"), checker, techniques, pack_of
+    )
     if any(p.severity_rank == 0 for p in checker.problems):
         raise KnowledgeError(checker.problems)
     compiled = [_finish(rule) for rule in compiled]
@@ -600,6 +619,8 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         version=version,
         content_hash=content_hash,
         packs=packs,
+        overrides=overrides,
+        switched_off=switched_off,
         files=tuple(name for name, _, _ in files),
         _tables=Tables(
             compiled,
@@ -609,6 +630,7 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
             version=version,
             content_hash=content_hash,
             packs=packs,
+            overrides=overrides,
         ),
         _condition_rules=tuple(r for r in compiled if r.kind == "condition"),
     )
@@ -667,6 +689,10 @@ def _when_fields(when: s.When | None) -> dict[str, Any]:
     return fields
 
 
+def _goal_name(goals: Mapping[str, _Located], goal: str) -> str:
+    return str(goals[goal].value.name).lower() if goal in goals else goal
+
+
 def _technique_rules(techniques: Mapping[str, _Located], goals: Mapping[str, _Located]) -> Iterator[CompiledRule]:
     for ident, item in techniques.items():
         tech: s.Technique = item.value
@@ -675,12 +701,12 @@ def _technique_rules(techniques: Mapping[str, _Located], goals: Mapping[str, _Lo
             if weight:
                 yield CompiledRule(
                     id=f"{ident}.goal.{goal}",
-                    text=f"{tech.name} serves the goal: {goals[goal].value.name.lower()}",
+                    text=f"{tech.name} serves the goal: {_goal_name(goals, goal)}",
                     sources=tuple(tech.sources),
                     origin=origin,
                     kind="technique",
                     effect_label="goal",
-                    label=goals[goal].value.name.lower(),
+                    label=_goal_name(goals, goal),
                     goals=frozenset([goal]),
                     score=((ident, weight),),
                     specificity=1,

@@ -393,6 +393,36 @@ class Pack(_Strict):
     title: Text | None = None
 
 
+class Override(_Strict):
+    """Change a rule defined in another file, by id: switch it off or re-weight its scores.
+
+    Nothing is replaced silently: every override names its reason, and switching off a
+    safety rule (one that forbids, caps, restricts, refers or stops massage) also needs
+    ``disable_safety_rule: true``; every result then lists the override.
+    """
+
+    rule: RuleId
+    reason: Text
+    disable: bool = False
+    disable_safety_rule: bool = False
+    score: dict[Id, float] | None = None  # technique -> new points; 0 drops the technique
+
+    @field_validator("score")
+    @classmethod
+    def _finite_scores(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        for points in (value or {}).values():
+            _finite(points)
+        return value
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Override:
+        if self.disable_safety_rule and not self.disable:
+            raise ValueError("disable_safety_rule needs disable: true")
+        if self.disable == (self.score is not None):
+            raise ValueError("give exactly one of 'disable: true' or 'score'")
+        return self
+
+
 class KnowledgeFile(_Strict):
     """One knowledge file; all sections optional, merged across files."""
 
@@ -406,3 +436,4 @@ class KnowledgeFile(_Strict):
     rules: list[Rule] = []
     plan: PlanSettings = PlanSettings()
     billing: Billing | None = None
+    overrides: list[Override] = []

@@ -26,11 +26,14 @@ __all__ = [
     "Avoidance",
     "BillingUnits",
     "ClientProfile",
+    "Explanation",
     "KnowledgeStamp",
     "MatchedCondition",
     "MeaningfulChange",
     "NoMassageNow",
     "Note",
+    "Obstacle",
+    "OverrideStamp",
     "PackStamp",
     "Plan",
     "PlanAdvice",
@@ -41,6 +44,7 @@ __all__ = [
     "Recommendation",
     "Referral",
     "SourceRef",
+    "UnmetRule",
 ]
 
 SCHEMA_VERSION = "1.0"
@@ -482,12 +486,23 @@ class PackStamp(_Frozen):
     version: str
 
 
+class OverrideStamp(_Frozen):
+    """A rule that a pack switched off or re-weighted, and why; ``safety`` marks a safety rule switched off."""
+
+    rule: str
+    action: Literal["disable", "reweight"]
+    reason: str
+    pack: str | None
+    safety: bool = False
+
+
 class KnowledgeStamp(_Frozen):
-    """Which knowledge produced an answer: its packs and a hash of all its content."""
+    """Which knowledge produced an answer: its packs, the overrides they made, and a hash of all its content."""
 
     version: str
     content_hash: str
     packs: tuple[PackStamp, ...]
+    overrides: tuple[OverrideStamp, ...] = ()
 
 
 class Recommendation(_Frozen):
@@ -513,4 +528,49 @@ class Recommendation(_Frozen):
     notes: tuple[Note, ...]
     warnings: tuple[str, ...]
     sources: tuple[SourceRef, ...]
+    knowledge: KnowledgeStamp
+
+
+ObstacleKind = Literal["stopped", "referred", "forbidden", "not_allowed", "pressure_cap", "not_applicable", "no_points"]
+
+
+class Obstacle(_Frozen):
+    """One reason a technique is not offered, everywhere (``area`` is None) or on one area."""
+
+    kind: ObstacleKind
+    rule: str | None
+    origin: str | None  # file:line of the rule
+    area: str | None
+    text: str
+    sources: tuple[str, ...] = ()
+
+
+class UnmetRule(_Frozen):
+    """A rule that would have given the technique points, and which of its conditions this profile missed."""
+
+    rule: str
+    points: float
+    origin: str
+    unmet: tuple[str, ...]
+
+
+class Explanation(_Frozen):
+    """Why one technique ranks where it does for a profile, or why it is absent.
+
+    ``reasons`` are the points it got (also when it is not offered), ``obstacles``
+    what ruled it out or limited it, ``unmet`` the rules that would have scored it
+    and the conditions they missed. ``summary`` says it in one sentence.
+    """
+
+    technique: str
+    name: str
+    offered: bool
+    rank: int | None
+    score: float
+    out_of: int
+    areas: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    obstacles: tuple[Obstacle, ...]
+    unmet: tuple[UnmetRule, ...]
+    summary: str
     knowledge: KnowledgeStamp
