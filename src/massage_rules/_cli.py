@@ -10,7 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:  # imported lazily at run time, so that --help and --version stay instant
+    from ._knowledge import KnowledgeBase
+    from .models import ClientProfile
 
 FORMATS = ("text", "json", "markdown", "cds-hooks", "fhir")
 EXAMPLES = """\
@@ -152,13 +156,25 @@ def _version() -> str:
         return "unknown"
 
 
+_PROFILE_FLAGS = ("areas", "cause", "severity", "phase", "days_since_onset", "goals", "health", "conditions")
+
+
 def _profile_fields(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in _PROFILE_FLAGS if getattr(args, name) is not None}
+
+
+def profile_from_args(args: argparse.Namespace, knowledge: KnowledgeBase) -> ClientProfile | None:
+    """The profile a command line gives: ``--profile FILE`` with any field flags on top; None when neither.
+
+    Shared by ``suggest`` and ``massage-rules explain``; raises ``ProfileError``.
+    """
+    from . import _input
+
     fields: dict[str, Any] = {}
-    for name in ("areas", "cause", "severity", "phase", "days_since_onset", "goals", "health", "conditions"):
-        value = getattr(args, name)
-        if value is not None:
-            fields[name] = value
-    return fields
+    if args.profile:
+        fields = dict(_input.load_profile(args.profile, knowledge).model_dump(exclude_defaults=True))
+    fields.update(_profile_fields(args))
+    return _input.parse_profile(fields, knowledge) if fields else None
 
 
 def _worst(exc: Exception) -> str:
@@ -178,7 +194,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``suggest``; return the exit code."""
     args = build_parser().parse_args(argv)
     # Imported here so that --help and --version stay instant.
-    from . import _input
     from ._engine import recommend
     from ._knowledge import default_knowledge, load_knowledge
     from .errors import KnowledgeError, ProfileError
@@ -200,16 +215,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             _silence_stdout()
             return 0
     try:
-        fields: dict[str, Any] = {}
-        if args.profile:
-            fields = dict(_input.load_profile(args.profile, knowledge).model_dump(exclude_defaults=True))
-        fields.update(_profile_fields(args))
-        if not fields:
+        profile = profile_from_args(args, knowledge)
+        if profile is None:
             return _fail(
                 2,
                 "no profile given: use --area, --severity, --phase, --goal ... or --profile FILE (see suggest --help)",
             )
-        profile = _input.parse_profile(fields, knowledge)
         result = recommend(profile, knowledge)
     except ProfileError as exc:
         return _fail(2, f"bad profile: {exc}")

@@ -33,15 +33,8 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=_run)
 
 
-_FIELDS = ("areas", "cause", "severity", "phase", "days_since_onset", "goals", "health", "conditions")
-
-
-def _profile_fields(args: argparse.Namespace) -> dict[str, Any]:
-    return {name: getattr(args, name) for name in _FIELDS if getattr(args, name) is not None}
-
-
 def _run(args: argparse.Namespace) -> int:
-    from . import _input
+    from ._cli import profile_from_args
     from ._explain import explain
     from ._knowledge import default_knowledge, load_knowledge
     from .errors import KnowledgeError, ProfileError
@@ -52,14 +45,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"massage-rules explain: broken knowledge: {exc}", file=sys.stderr)
         return 1
     try:
-        fields: dict[str, Any] = {}
-        if args.profile:
-            fields = dict(_input.load_profile(args.profile, kb).model_dump(exclude_defaults=True))
-        fields.update(_profile_fields(args))
-        if not fields:
+        profile = profile_from_args(args, kb)
+        if profile is None:
             print("massage-rules explain: no profile given: use --profile FILE or --area, --goal ...", file=sys.stderr)
             return 2
-        answer = explain(_input.parse_profile(fields, kb), args.technique, kb)
+        answer = explain(profile, args.technique, kb)
     except ProfileError as exc:
         print(f"massage-rules explain: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ import math
 from ._engine import Resolved, recommend, resolve_profile
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
 from .errors import ProfileError, close_match
-from .models import ClientProfile, Explanation, Obstacle, Reason, UnmetRule
+from .models import ClientProfile, Explanation, Obstacle, UnmetRule
 
 __all__ = ["explain", "unmet_conditions"]
 
@@ -101,19 +101,7 @@ def explain(profile: ClientProfile, technique_id: str, knowledge: KnowledgeBase 
     else:
         reasons = tuple(
             sorted(
-                (
-                    Reason(
-                        rule=rule.id,
-                        effect=rule.effect_label,
-                        points=points,
-                        label=rule.label,
-                        text=rule.text,
-                        sources=rule.sources,
-                    )
-                    for rule in fired
-                    for tech, points in rule.score
-                    if tech == technique_id
-                ),
+                (reason for rule in fired for tech, reason in rule.reasons if tech == technique_id),
                 key=lambda x: (-x.points, x.rule),
             )
         )
