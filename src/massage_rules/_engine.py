@@ -445,7 +445,15 @@ def recommend(profile: ClientProfile, knowledge: KnowledgeBase | None = None) ->
     """
     if not isinstance(profile, ClientProfile):
         raise ProfileError("profile", profile, f"must be a ClientProfile, not {type(profile).__name__}")
-    return _recommend(profile, knowledge if knowledge is not None else default_knowledge())
+    return _recommend(profile, _knowledge_or_default(knowledge))
+
+
+def _knowledge_or_default(knowledge: object) -> KnowledgeBase:
+    if knowledge is None:
+        return default_knowledge()
+    if not isinstance(knowledge, KnowledgeBase):
+        raise TypeError(f"knowledge must be a KnowledgeBase from load_knowledge(), not {type(knowledge).__name__}")
+    return knowledge
 
 
 def recommend_many(
@@ -466,7 +474,7 @@ def recommend_many(
 
 
 def _many(profiles: Iterator[ClientProfile], knowledge: KnowledgeBase | None) -> Iterator[Recommendation]:
-    kb = knowledge if knowledge is not None else default_knowledge()
+    kb = _knowledge_or_default(knowledge)
     for profile in profiles:
         if not isinstance(profile, ClientProfile):
             raise ProfileError("profile", profile, f"must be a ClientProfile, not {type(profile).__name__}")

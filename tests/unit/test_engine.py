@@ -185,3 +185,13 @@ def test_non_profile_argument_is_a_profile_error(small_kb: mr.KnowledgeBase) -> 
     """Passing a dict instead of a ClientProfile is a clear ProfileError."""
     with pytest.raises(mr.ProfileError, match="must be a ClientProfile"):
         mr.recommend({"areas": ["neck"]}, small_kb)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("knowledge", ["x", {}, 3])
+def test_wrong_knowledge_argument_is_a_clear_type_error(knowledge: object) -> None:
+    """Passing something other than a KnowledgeBase says what was expected, not a raw AttributeError."""
+    profile = mr.ClientProfile(areas=["neck"], severity=3, phase="chronic", goals=["relaxation"])
+    with pytest.raises(TypeError, match="knowledge must be a KnowledgeBase from load_knowledge"):
+        mr.recommend(profile, knowledge)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="knowledge must be a KnowledgeBase from load_knowledge"):
+        list(mr.recommend_many([profile], knowledge))  # type: ignore[arg-type]
