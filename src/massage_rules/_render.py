@@ -45,13 +45,16 @@ def render_text(result: Recommendation) -> str:
         out.append(_wrap(nm.reason, "  "))
         out.append(_wrap(f"Come back {nm.come_back}.", "  "))
         out.append("")
-    for referral in result.referrals:
+    # Massage goes on meanwhile only if every referral allows it; the answer's referral says so.
+    care_meanwhile = result.referral is not None and result.referral.massage_meanwhile
+    for position, referral in enumerate(result.referrals):
         tag = "URGENT REFERRAL" if referral.urgency == "urgent" else "REFERRAL"
-        meanwhile = (
-            "massage may go on meanwhile, within the limits below"
-            if referral.massage_meanwhile
-            else "no massage until a physician has cleared the client"
-        )
+        if position and not care_meanwhile:
+            meanwhile = "also, for this reason"
+        elif referral.massage_meanwhile:
+            meanwhile = "massage may go on meanwhile, within the limits below"
+        else:
+            meanwhile = "no massage until a physician has cleared the client"
         out.append(f"{tag} [{referral.rule}]: {meanwhile}")
         out.append(_wrap(referral.reason, "  "))
     if result.referrals:
@@ -76,13 +79,15 @@ def render_text(result: Recommendation) -> str:
 
     if result.avoided:
         out.append("Avoid")
-        grouped: dict[tuple[str, str | None, str], list[str]] = defaultdict(list)
+        # One line per rule and place: a rule that both forbids and caps pressure reads as one.
+        grouped: dict[tuple[str, str | None], list[str]] = defaultdict(list)
         reasons: dict[str, str] = {}
         for a in result.avoided:
-            grouped[(a.rule, a.area, a.kind)].append(a.technique)
+            if a.technique not in grouped[(a.rule, a.area)]:
+                grouped[(a.rule, a.area)].append(a.technique)
             reasons[a.rule] = a.reason
         by_rule: dict[str, list[str]] = defaultdict(list)
-        for (rule, area, _kind), techs in grouped.items():
+        for (rule, area), techs in grouped.items():
             place = f"on {area}" if area else "everywhere"
             by_rule[rule].append(f"{', '.join(techs)} {place}")
         for rule, parts in by_rule.items():

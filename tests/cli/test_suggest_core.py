@@ -123,3 +123,19 @@ def test_referral_is_an_answer(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "URGENT REFERRAL" in out
     assert "Techniques" not in out
+
+
+def test_secondary_referral_does_not_promise_care_meanwhile(capsys: pytest.CaptureFixture[str]) -> None:
+    """When one referral blocks all massage, a second one that would allow care meanwhile does not say so."""
+    assert main([*CHRONIC_BACK, "--health", "cancer_history", "--health", "night_pain"]) == 0
+    out = capsys.readouterr().out
+    assert "no massage until a physician has cleared the client" in out
+    assert "massage may go on meanwhile" not in out
+
+
+def test_one_avoid_line_per_rule_and_place(capsys: pytest.CaptureFixture[str]) -> None:
+    """A rule that both forbids and caps pressure is listed once per place, not once per kind."""
+    assert main([*CHRONIC_BACK, "--health", "anticoagulants"]) == 0
+    lines = capsys.readouterr().out.split("Avoid\n", 1)[1].split("\n\n", 1)[0]
+    assert lines.count("[anticoagulants_gentle]") == 1
+    assert lines.count("everywhere") == 1
