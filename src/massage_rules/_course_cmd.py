@@ -13,15 +13,16 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._render import _wrap
+
 if TYPE_CHECKING:
     from ._history import CourseHistory
     from ._knowledge import KnowledgeBase
     from ._progress import ProgressReview
     from .models import Plan, Recommendation
 
-__all__ = ["register", "render_plan_extras", "render_review"]
+__all__ = ["register", "render_review"]
 
-WIDTH = 88
 _STATUS_WORDS = {
     "on_track": "ON TRACK",
     "ahead": "AHEAD",
@@ -35,34 +36,6 @@ _ACTION_WORDS = {
     "change_approach": "change the approach or refer",
     "stop_and_refer": "STOP the course and refer",
 }
-
-
-def _wrap(text: str, indent: str) -> str:
-    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent)
-
-
-def render_plan_extras(plan: Plan) -> list[str]:
-    """Lines for the parts of a plan beyond its arithmetic: check-ins, expected change, booster, after-care."""
-    out: list[str] = []
-    if plan.check_in_sessions:
-        out.append("    check in after session " + ", ".join(str(k) for k in plan.check_in_sessions))
-    mc = plan.meaningful_change
-    if mc is not None:
-        out.append(
-            _wrap(
-                f"expect by session {mc.by_session}: pain down {mc.pain_points} points or {mc.pain_percent}%, "
-                f"or function up {mc.function_points:g} [{', '.join(mc.sources)}]",
-                "    ",
-            )
-        )
-    for advice in plan.maintenance:
-        out.append(_wrap(f"booster: {advice.text} [{advice.rule}]", "    "))
-    if plan.aftercare:
-        out.append("After-care for the client")
-        headings = {"expect": "What to expect", "self_care": "Looking after yourself", "warning_sign": "Stop and call"}
-        for item in plan.aftercare:
-            out.append(_wrap(f"- {headings[item.kind]}: {item.text}", "  ")[2:])
-    return out
 
 
 def render_review(review: ProgressReview, history: CourseHistory, plan: Plan, chart: str) -> str:

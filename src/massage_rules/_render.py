@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from collections import defaultdict
 
-from .models import Recommendation
+from .models import Plan, Recommendation
 
-__all__ = ["render_text"]
+__all__ = ["render_plan_extras", "render_text"]
 
 WIDTH = 88
 
@@ -126,8 +126,6 @@ def render_text(result: Recommendation) -> str:
                 f"Billing: {bill.units} unit(s){codes} for {bill.session_minutes} timed minutes "
                 f"({bill.unit_minutes}-min units, {bill.min_minutes_for_unit}-min threshold) [{bill.rule}]"
             )
-        from ._course_cmd import render_plan_extras
-
         out.extend(render_plan_extras(plan))
         out.append("")
 
@@ -141,3 +139,27 @@ def render_text(result: Recommendation) -> str:
         out.append("Sources: " + ", ".join(s.id for s in result.sources))
     out.append(f"Knowledge: {result.knowledge.version} ({result.knowledge.content_hash[:12]})")
     return "\n".join(out).rstrip() + "\n"
+
+
+def render_plan_extras(plan: Plan) -> list[str]:
+    """Lines for the parts of a plan beyond its arithmetic: check-ins, expected change, booster, after-care."""
+    out: list[str] = []
+    if plan.check_in_sessions:
+        out.append("    check in after session " + ", ".join(str(k) for k in plan.check_in_sessions))
+    mc = plan.meaningful_change
+    if mc is not None:
+        out.append(
+            _wrap(
+                f"expect by session {mc.by_session}: pain down {mc.pain_points} points or {mc.pain_percent}%, "
+                f"or function up {mc.function_points:g} [{', '.join(mc.sources)}]",
+                "    ",
+            )
+        )
+    for advice in plan.maintenance:
+        out.append(_wrap(f"booster: {advice.text} [{advice.rule}]", "    "))
+    if plan.aftercare:
+        out.append("After-care for the client")
+        headings = {"expect": "What to expect", "self_care": "Looking after yourself", "warning_sign": "Stop and call"}
+        for item in plan.aftercare:
+            out.append(_wrap(f"- {headings[item.kind]}: {item.text}", "  ")[2:])
+    return out
