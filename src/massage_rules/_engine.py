@@ -52,17 +52,6 @@ class Resolved:
     diagnoses: frozenset[str]
     code_notes: tuple[str, ...] = ()  # how a client's ICD-10-CM code was read through a broader one
 
-    def index_keys(self) -> list[tuple[str, str]]:
-        """The keys under which rules that may fire for this profile are indexed."""
-        keys = [("areas", a) for a in self.areas]
-        keys += [("goals", g) for g in self.goals]
-        keys += [("health", h) for h in self.health]
-        keys += [("diagnosis", d) for d in self.diagnoses]
-        keys.append(("phases", self.phase))
-        if self.cause is not None:
-            keys.append(("causes", self.cause))
-        return keys
-
 
 def _unknown(field: str, value: str, kind: str, allowed: Iterable[str]) -> ProfileError:
     allowed = list(allowed)

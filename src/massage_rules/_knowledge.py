@@ -110,7 +110,6 @@ class KnowledgeBase:
 
     __slots__ = (
         "__weakref__",
-        "_condition_rules",
         "_tables",
         "areas",
         "billing",
@@ -161,7 +160,6 @@ class KnowledgeBase:
     switched_off: tuple[CompiledRule, ...]  # safety rules a pack switched off, for the results' warnings
     files: tuple[str, ...]
     _tables: Tables
-    _condition_rules: tuple[CompiledRule, ...]
 
     def __init__(self, **parts: Any) -> None:
         for name, value in parts.items():
@@ -598,6 +596,10 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
     packs = tuple((m.pack.id, m.pack.version) for _, m, _ in files if m.pack is not None)
     version = "+".join(f"{pid}-{ver}" for pid, ver in packs) or "unversioned"
     frozen = MappingProxyType
+    # Built once: the base exposes them read-only, and Tables reads the same objects.
+    technique_map = {k: v.value for k, v in sorted(techniques.items())}
+    condition_map = {k: v.value for k, v in sorted(conditions.items())}
+    source_map = {k: v.value for k, v in sorted(sources.items())}
     return KnowledgeBase(
         areas=frozen({k: v.value for k, v in areas.items()}),
         billing=billing,
@@ -606,9 +608,9 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         phases=frozen({k: v.value for k, v in phases.items()}),
         severity_bands=frozen({k: v.value for k, v in bands.items()}),
         findings=frozen({k: v.value for k, v in findings.items()}),
-        techniques=frozen({k: v.value for k, v in sorted(techniques.items())}),
-        conditions=frozen({k: v.value for k, v in sorted(conditions.items())}),
-        sources=frozen({k: v.value for k, v in sorted(sources.items())}),
+        techniques=frozen(technique_map),
+        conditions=frozen(condition_map),
+        sources=frozen(source_map),
         rules=tuple(compiled),
         rules_by_id=frozen({r.id: r for r in compiled}),
         plan_defaults=frozen(plan_defaults),
@@ -624,15 +626,14 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         files=tuple(name for name, _, _ in files),
         _tables=Tables(
             compiled,
-            sources={k: v.value for k, v in sources.items()},
-            conditions={k: v.value for k, v in conditions.items()},
-            techniques={k: v.value for k, v in techniques.items()},
+            sources=source_map,
+            conditions=condition_map,
+            techniques=technique_map,
             version=version,
             content_hash=content_hash,
             packs=packs,
             overrides=overrides,
         ),
-        _condition_rules=tuple(r for r in compiled if r.kind == "condition"),
     )
 
 
