@@ -98,7 +98,7 @@ for _tag in ("set", "binary", "omap", "pairs"):
     _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.construct_undefined)
 
 
-MAX_VALUES = 200_000
+MAX_VALUES = 1_000_000  # a 10,000-rule base holds about 300,000; aliases count as their expansion
 MAX_DEPTH = 64
 
 
