@@ -1,10 +1,10 @@
 """The compiled form of a knowledge base: a rule index and the answer parts built once.
 
-A rule is filed under every combination of the values its conditions name (its
-areas x causes x phases x goals x findings x complaints), so a profile looks up
-the combinations it has and gets back only rules whose listed conditions all
-hold; ranges and the remaining findings are checked by ``holds``. A profile's
-cost therefore grows with the rules that can fire, not with the size of the base.
+Each rule is one bit of an integer. For every dimension of a profile (areas,
+cause, phase, goals, severity, findings, complaints) the index keeps, per value,
+the mask of rules that value satisfies. A profile's rules are the AND of a few
+such masks, so finding them costs a handful of integer operations however large
+the base, and the Python work that follows visits only the rules that fire.
 
 The answer parts that depend only on the knowledge (a reason per rule and
 technique, a referral per rule, a source reference per source) are built here,
@@ -14,7 +14,6 @@ tables. All of them are immutable, so sharing them between answers is safe.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -27,19 +26,9 @@ if TYPE_CHECKING:
     from ._engine import Resolved
     from ._knowledge import CompiledRule
 
-__all__ = ["DIMENSIONS", "Memo", "RuleIndex", "Tables", "residual_check", "rule_keys", "trusted"]
+__all__ = ["Memo", "RuleIndex", "Tables", "residual_check", "trusted"]
 
-# The order of a profile's values handed to RuleIndex.lookup, and of the values in a key.
-DIMENSIONS = ("areas", "causes", "phases", "goals", "health", "conditions", "diagnosis", "severity")
-_CONDITIONS = DIMENSIONS.index("conditions")
-_DIAGNOSIS = DIMENSIONS.index("diagnosis")
-_SEVERITY = DIMENSIONS.index("severity")
 _PAIN_SCALE = range(11)  # the 0-10 values ClientProfile.severity accepts: a range becomes a set of them
-# A rule listing many values on many dimensions would be filed under their whole
-# product; past this many keys the widest dimensions are left to ``holds`` instead.
-MAX_KEYS_PER_RULE = 64
-
-Key = tuple[int, tuple[str, ...]]
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _set = object.__setattr__
 
@@ -58,150 +47,222 @@ def trusted(cls: type[ModelT], defaults: dict[str, Any] | None = None, /, **valu
     _set(model, "__pydantic_fields_set__", set(values))
     _set(model, "__pydantic_extra__", None)
     _set(model, "__pydantic_private__", None)
-    return model  # (bit mask of the dimensions, one value for each, in order)
+    return model
 
 
-def _dimensions(rule: CompiledRule) -> list[tuple[int, frozenset[str]]]:
-    dims: list[tuple[int, frozenset[str]]] = []
-    for position, values in enumerate((rule.areas, rule.causes, rule.phases, rule.goals)):
-        if values:
-            dims.append((position, values))
-    if rule.health_all:  # a profile must have every one, so it has the first
-        dims.append((4, frozenset([min(rule.health_all)])))
-    elif rule.health_any:
-        dims.append((4, rule.health_any))
-    if rule.conditions:
-        dims.append((_CONDITIONS, rule.conditions))
-    if rule.severity is not None:
-        low, high = rule.severity
-        points = frozenset(str(v) for v in _PAIN_SCALE if low <= v <= high)
-        if points:  # a range off the scale never holds; ``holds`` and the residual check say so
-            dims.append((_SEVERITY, points))
-    return dims
+class _AnyOf:
+    """One dimension as bit masks: the rules each value satisfies, and the rules that ask nothing of it."""
+
+    __slots__ = ("by_value", "free")
+
+    def __init__(self) -> None:
+        self.free = 0
+        self.by_value: dict[str, int] = {}
+
+    def file(self, bit: int, values: Collection[str] | None) -> None:
+        if values is None:
+            self.free |= bit
+            return
+        by_value = self.by_value
+        for value in values:
+            by_value[value] = by_value.get(value, 0) | bit
+
+    def mask(self, values: Iterable[str]) -> int:
+        """The rules that hold here for a profile holding ``values`` (any one of a rule's values will do)."""
+        mask = self.free
+        by_value = self.by_value
+        for value in values:
+            hit = by_value.get(value)
+            if hit is not None:
+                mask |= hit
+        return mask
 
 
-def rule_keys(rule: CompiledRule) -> list[Key]:
-    """The keys to file ``rule`` under: a profile that satisfies the rule has at least one of them."""
-    keys: list[Key] = []
-    if rule.diagnosis is not None:
-        keys.append((1 << _DIAGNOSIS, (rule.diagnosis,)))
-        if not rule.has_match:
-            return keys
-    chosen = _chosen(rule)
-    mask = sum(1 << dim for dim, _ in chosen)
-    keys.extend((mask, combo) for combo in itertools.product(*(sorted(values) for _, values in chosen)))
-    return keys
+def _window(bounds: tuple[int, int] | None, value: int | None) -> bool:
+    return bounds is None or (value is not None and bounds[0] <= value <= bounds[1])
 
 
-def _chosen(rule: CompiledRule) -> list[tuple[int, frozenset[str]]]:
-    """The dimensions a rule is filed by, in dimension order, keeping the number of keys under the cap."""
-    chosen: list[tuple[int, frozenset[str]]] = []
-    product = 1
-    # Complaints first (the second pass is looked up by them), then the narrowest dimensions.
-    for dim, values in sorted(_dimensions(rule), key=lambda d: (d[0] != _CONDITIONS, len(d[1]), d[0])):
-        if chosen and product * len(values) > MAX_KEYS_PER_RULE:
-            continue
-        chosen.append((dim, values))
-        product *= len(values)
-    chosen.sort(key=lambda d: d[0])
-    return chosen
+def residual_check(rule: CompiledRule) -> Check | None:
+    """The test left once the masks have passed ``rule``: its day and area-count windows; None when it has neither."""
+    days, count = rule.days, rule.area_count
+    if days is None and count is None:
+        return None
+    return lambda r, matched: _window(days, r.days) and _window(count, len(r.areas))
 
 
 Check = Callable[["Resolved", frozenset[str]], bool]
 
 
-def residual_check(rule: CompiledRule) -> Check | None:
-    """What is left to test once the index has found ``rule`` for a profile; None when nothing is.
-
-    A lookup hit means the profile has one of the rule's values on every dimension
-    the rule is filed by, so only the other conditions (ranges, the rest of
-    ``health_all``, dimensions left out by the cap) remain. A rule that a named
-    diagnosis also fires is tested in full, by ``holds``.
-    """
-    from ._engine import holds
-
-    if rule.diagnosis is not None:
-        return lambda r, matched: holds(rule, r, matched)
-    filed = {dim for dim, _ in _chosen(rule)}
-    checks: list[Check] = []
-    if rule.areas is not None and 0 not in filed:
-        areas = rule.areas
-        checks.append(lambda r, m: not areas.isdisjoint(r.areas))
-    if rule.causes is not None and 1 not in filed:
-        causes = rule.causes
-        checks.append(lambda r, m: r.cause in causes)
-    if rule.phases is not None and 2 not in filed:
-        phases = rule.phases
-        checks.append(lambda r, m: r.phase in phases)
-    if rule.goals is not None and 3 not in filed:
-        goals = rule.goals
-        checks.append(lambda r, m: not goals.isdisjoint(r.goals))
-    if rule.severity is not None and _SEVERITY not in filed:
-        low, high = rule.severity
-        checks.append(lambda r, m: low <= r.severity <= high)
-    if rule.days is not None:
-        first, last = rule.days
-        checks.append(lambda r, m: r.days is not None and first <= r.days <= last)
-    if rule.area_count is not None:
-        fewest, most = rule.area_count
-        checks.append(lambda r, m: fewest <= len(r.areas) <= most)
-    if rule.health_all is not None and (4 not in filed or len(rule.health_all) > 1):
-        every = rule.health_all
-        checks.append(lambda r, m: every <= r.health)
-    if rule.health_any is not None and (4 not in filed or rule.health_all is not None):
-        some = rule.health_any
-        checks.append(lambda r, m: not some.isdisjoint(r.health))
-    if rule.conditions is not None and _CONDITIONS not in filed:
-        conditions = rule.conditions
-        checks.append(lambda r, m: not conditions.isdisjoint(m))
-    if not checks:
-        return None
-    if len(checks) == 1:
-        return checks[0]
-    every_check = tuple(checks)
-    return lambda r, m: all(check(r, m) for check in every_check)
-
-
 class RuleIndex:
-    """Rule positions filed by key; a lookup returns every rule that may fire, and few that cannot."""
+    """Every rule as one bit; per dimension, which rules each profile value satisfies.
 
-    __slots__ = ("_patterns",)
+    A profile's candidate rules are the AND of one mask per dimension, each the OR
+    of the masks of the values it holds: a handful of integer operations whatever
+    the size of the base. Only the rules left standing are visited, so the work in
+    Python follows the rules that fire. The masks are exact: a rule is left
+    standing only when every listed condition holds, bar its day and area-count
+    windows, which ``residual_check`` tests.
+    """
 
-    def __init__(self, entries: Iterable[tuple[int, CompiledRule]]) -> None:
-        tables: dict[int, dict[tuple[str, ...], list[int]]] = {}
-        for position, rule in entries:
-            for mask, combo in rule_keys(rule):
-                tables.setdefault(mask, {}).setdefault(combo, []).append(position)
-        self._patterns: tuple[tuple[tuple[int, ...], dict[tuple[str, ...], tuple[int, ...]]], ...] = tuple(
-            (
-                tuple(d for d in range(len(DIMENSIONS)) if mask >> d & 1),
-                {combo: tuple(positions) for combo, positions in table.items()},
-            )
-            for mask, table in sorted(tables.items())
-        )
+    __slots__ = (
+        "_areas",
+        "_causes",
+        "_checked",
+        "_checks",
+        "_complaints",
+        "_condition_rules",
+        "_diagnoses",
+        "_first",
+        "_goals",
+        "_health_any",
+        "_ids",
+        "_need",
+        "_need_any",
+        "_phases",
+        "_plain",
+        "_severity",
+        "_size",
+    )
+
+    def __init__(self, rules: Sequence[CompiledRule]) -> None:
+        self._size = len(rules)
+        self._ids = tuple(rule.id for rule in rules)
+        self._areas, self._causes, self._phases = _AnyOf(), _AnyOf(), _AnyOf()
+        self._goals, self._health_any, self._complaints = _AnyOf(), _AnyOf(), _AnyOf()
+        self._diagnoses: dict[str, int] = {}
+        self._need: dict[str, int] = {}  # finding -> rules whose health_all names it
+        self._severity = [0] * len(_PAIN_SCALE)
+        self._first = self._plain = self._checked = self._condition_rules = 0
+        self._checks: dict[int, Check] = {}
+        for position, rule in enumerate(rules):
+            bit = 1 << position
+            self._areas.file(bit, rule.areas)
+            self._causes.file(bit, rule.causes)
+            self._phases.file(bit, rule.phases)
+            self._goals.file(bit, rule.goals)
+            self._health_any.file(bit, rule.health_any)
+            self._complaints.file(bit, rule.conditions)
+            for finding in rule.health_all or ():
+                self._need[finding] = self._need.get(finding, 0) | bit
+            for score in _PAIN_SCALE:
+                if rule.severity is None or rule.severity[0] <= score <= rule.severity[1]:
+                    self._severity[score] |= bit
+            if rule.conditions is None:  # rules naming complaints wait for the second pass
+                self._first |= bit
+            if rule.diagnosis is not None:
+                self._diagnoses[rule.diagnosis] = self._diagnoses.get(rule.diagnosis, 0) | bit
+            if rule.diagnosis is None or rule.has_match:
+                self._plain |= bit  # may fire on its conditions, not only on a named diagnosis
+            if rule.kind == "condition":
+                self._condition_rules |= bit
+            check = residual_check(rule)
+            if check is not None:
+                self._checks[position] = check
+                self._checked |= bit
+        self._need_any = 0
+        for need in self._need.values():
+            self._need_any |= need
 
     def __len__(self) -> int:
-        return sum(len(table) for _, table in self._patterns)
+        return self._size
 
-    def lookup(self, values: Sequence[Collection[str]]) -> set[int]:
-        """Positions of the rules filed under any combination of ``values`` (one collection per dimension)."""
-        found: set[int] = set()
-        product = itertools.product
-        for dims, table in self._patterns:
-            if len(dims) == 1:
-                for value in values[dims[0]]:
-                    hit = table.get((value,))
-                    if hit is not None:
-                        found.update(hit)
-                continue
-            parts = [values[d] for d in dims]
-            if not all(parts):  # the profile has nothing on one of these dimensions
-                continue
-            for combo in product(*parts):
-                hit = table.get(combo)
-                if hit is not None:
-                    found.update(hit)
-        return found
+    def _candidates(self, r: Resolved) -> int:
+        """The rules whose listed conditions hold for ``r``, bar complaints, diagnoses and windows."""
+        mask = (
+            self._plain
+            & self._areas.mask(r.areas)
+            & self._phases.mask((r.phase,))
+            & self._goals.mask(r.goals)
+            & self._severity[r.severity]
+        )
+        if mask:
+            mask &= self._causes.free if r.cause is None else self._causes.mask((r.cause,))
+        health = r.health
+        if mask and self._need_any:
+            unmet = self._need_any
+            if health:
+                unmet = 0
+                for finding, need in self._need.items():
+                    if finding not in health:
+                        unmet |= need
+            mask &= ~unmet
+        if mask:
+            mask &= self._health_any.mask(health)
+        return mask
+
+    def _named(self, r: Resolved) -> int:
+        named = 0
+        for diagnosis in r.diagnoses:  # a named diagnosis fires its complaint's rules whatever else holds
+            named |= self._diagnoses.get(diagnosis, 0)
+        return named
+
+    def _second(self, mask: int, r: Resolved, matched: frozenset[str]) -> int:
+        """The rules naming complaints that hold, given the complaints matched."""
+        second = mask & ~self._first & ~self._complaints.free
+        if second:
+            second = self._passing(second & self._complaints.mask(matched), r, matched)
+        return second
+
+    def fire(self, r: Resolved) -> tuple[list[int], list[int]]:
+        """Positions of the rules that fire for ``r``, in order, and of the complaint rules among them.
+
+        Rules naming complaints can only be tested once the complaints are known:
+        they are a second pass, run when the first matched any.
+        """
+        mask = self._candidates(r)
+        named = self._named(r)
+        first = self._passing(mask & self._first, r, _NONE) | (named & self._first)
+        complaints = first & self._condition_rules
+        if not complaints:
+            return _bits(first), []
+        matched = _bits(complaints)
+        ids = self._ids
+        second = self._second(mask, r, frozenset(ids[position] for position in matched))
+        return _bits(first | second | (named & ~self._first)), matched
+
+    def holding(self, r: Resolved, matched: frozenset[str]) -> list[int]:
+        """Positions of the rules that hold for ``r`` once ``matched`` complaints are known (one pass)."""
+        mask = self._candidates(r)
+        first = self._passing(mask & self._first, r, matched)
+        return _bits(first | self._second(mask, r, matched) | self._named(r))
+
+    def _passing(self, mask: int, r: Resolved, matched: frozenset[str]) -> int:
+        """``mask`` less the rules whose day or area-count window fails."""
+        doubtful = mask & self._checked
+        if doubtful:
+            checks = self._checks
+            for position in _bits(doubtful):
+                if not checks[position](r, matched):
+                    mask &= ~(1 << position)
+        return mask
+
+
+_NONE: frozenset[str] = frozenset()
+_BYTE_BITS = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
+_NONZERO = bytes([0] + [1] * 255)  # bytes.translate table: a byte with any bit set becomes 1
+
+
+def _bits(mask: int) -> list[int]:
+    """The positions of the set bits of ``mask``, lowest first.
+
+    Peeling the lowest bit off costs a pass over the whole integer per bit, so
+    past a couple of thousand bits the mask is scanned as bytes instead, by ``find``.
+    """
+    out: list[int] = []
+    if mask.bit_length() <= 2048:
+        while mask:
+            low = mask & -mask
+            out.append(low.bit_length() - 1)
+            mask ^= low
+        return out
+    data = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+    find = data.translate(_NONZERO).find
+    at = find(1)
+    while at >= 0:
+        base = at * 8
+        out.extend(base + bit for bit in _BYTE_BITS[data[at]])
+        at = find(1, at + 1)
+    return out
 
 
 class Memo(dict[Any, Any]):
@@ -225,13 +286,13 @@ class Tables:
     """Everything the engine needs besides the rules: two indexes, prebuilt answer parts, memo tables."""
 
     __slots__ = (
+        "advice",
         "avoided",
-        "checks",
-        "first",
+        "index",
         "limits",
         "matched_conditions",
+        "plans",
         "scored",
-        "second",
         "source_refs",
         "stamp",
         "techniques",
@@ -241,6 +302,7 @@ class Tables:
         self,
         rules: Sequence[CompiledRule],
         *,
+        advice: Sequence[CompiledRule] = (),
         sources: dict[str, s.Source],
         conditions: dict[str, s.Condition],
         techniques: dict[str, s.Technique],
@@ -249,10 +311,8 @@ class Tables:
         packs: tuple[tuple[str, str], ...],
         overrides: tuple[OverrideStamp, ...] = (),
     ) -> None:
-        # Rules that name complaints can only fire once the complaints are known: a second pass.
-        self.first = RuleIndex((i, rule) for i, rule in enumerate(rules) if rule.conditions is None)
-        self.second = RuleIndex((i, rule) for i, rule in enumerate(rules) if rule.conditions is not None)
-        self.checks = tuple(residual_check(rule) for rule in rules)  # by rule position
+        self.index = RuleIndex(rules)
+        self.advice = RuleIndex(advice)  # the plan's maintenance, after-care and warning signs
         self.source_refs = {
             sid: SourceRef(id=sid, citation=src.citation, url=src.url, evidence=src.evidence)
             for sid, src in sources.items()
@@ -282,4 +342,5 @@ class Tables:
         }
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
+        self.plans = Memo()  # (phase, base dose rule, sessions rules, advice shown, codes) -> the plan
         self.scored = Memo()  # (technique, *its reasons' rules) -> (score, rounded, reasons shown, sources)

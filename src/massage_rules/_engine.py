@@ -8,7 +8,7 @@ decided before anything is ranked, and a technique that any fired rule forbids
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from ._codes import is_icd10_code, resolve_icd10
@@ -177,31 +177,12 @@ def holds(rule: CompiledRule, r: Resolved, matched: frozenset[str]) -> bool:
 def fire(r: Resolved, knowledge: KnowledgeBase) -> tuple[list[CompiledRule], frozenset[str]]:
     """Every rule that fires for ``r``, in id order, and the complaints it matched.
 
-    Only rules the index files under the profile's values are tested, so the cost
-    follows the rules that can fire, not the size of the base.
+    The index finds them with a few mask operations, so the cost follows the
+    rules that fire, not the size of the base.
     """
     rules = knowledge.rules
-    tables = knowledge._tables
-    values: list[Collection[str]] = [
-        r.areas,
-        () if r.cause is None else (r.cause,),
-        (r.phase,),
-        r.goals,
-        r.health,
-        (),
-        r.diagnoses,
-        (str(r.severity),),
-    ]
-    checks = tables.checks
-    none: frozenset[str] = frozenset()
-    first = [i for i in sorted(tables.first.lookup(values)) if (c := checks[i]) is None or c(r, none)]
-    matched = frozenset(rules[i].id for i in first if rules[i].kind == "condition")
-    if matched:
-        values[5] = matched
-        second = [i for i in tables.second.lookup(values) if (c := checks[i]) is None or c(r, matched)]
-        if second:
-            first = sorted(first + second)
-    return [rules[i] for i in first], matched
+    positions, complaints = knowledge._tables.index.fire(r)
+    return [rules[i] for i in positions], frozenset(rules[i].id for i in complaints)
 
 
 class _Screen:

@@ -626,6 +626,7 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         files=tuple(name for name, _, _ in files),
         _tables=Tables(
             compiled,
+            advice=[advice.rule for advice in plan_settings.advice],
             sources=source_map,
             conditions=condition_map,
             techniques=technique_map,

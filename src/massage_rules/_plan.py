@@ -156,19 +156,44 @@ def build_plan(
     knowledge and integer arithmetic, so the models are built without re-validation
     (``trusted``); the batch property tests compare each answer with its validated copy.
     """
-    from ._engine import holds
-
-    default, _origin = knowledge.plan_defaults[resolved.phase]
     dosed = [rule for rule in fired if rule.dose is not None]
-    if dosed:
-        base_rule = min(dosed, key=lambda rule: _dose_priority(rule, resolved))
+    base_rule = min(dosed, key=lambda rule: _dose_priority(rule, resolved)) if dosed else None
+    sessions = tuple(rule for rule in fired if rule.sessions is not None)
+    settings = knowledge.plan_settings
+    matched = frozenset(rule.id for rule in fired if rule.kind == "condition")
+    offered_set = frozenset(offered)
+    shown = tuple(
+        position
+        for position in knowledge._tables.advice.holding(resolved, matched)
+        if (techs := settings.advice[position].techniques) is None or not techs.isdisjoint(offered_set)
+    )
+    # Everything below follows from these; many profiles share them, and plans are immutable.
+    codes = frozenset(cpt)
+    key = (resolved.phase, base_rule and base_rule.id, tuple(rule.id for rule in sessions), shown, codes)
+    memo = knowledge._tables.plans
+    plan: Plan | None = memo.get(key)
+    if plan is None:
+        plan = memo.put(key, _plan(resolved.phase, base_rule, sessions, shown, codes, knowledge))
+    return plan
+
+
+def _plan(
+    phase: str,
+    base_rule: CompiledRule | None,
+    sessions: tuple[CompiledRule, ...],
+    shown: tuple[int, ...],
+    cpt: frozenset[str],
+    knowledge: KnowledgeBase,
+) -> Plan:
+    default, _origin = knowledge.plan_defaults[phase]
+    if base_rule is not None:
         dose = base_rule.dose
         assert dose is not None
         base_id, base_text, base_sources = base_rule.id, dose.text or base_rule.text, base_rule.sources
     else:
         dose = default
-        base_id = f"plan.default.{resolved.phase}"
-        base_text = default.text or f"the usual course in the {resolved.phase} phase"
+        base_id = f"plan.default.{phase}"
+        base_text = default.text or f"the usual course in the {phase} phase"
         base_sources = tuple(default.sources)
     low, high = dose.sessions_min, dose.sessions_max
     steps = [
@@ -183,9 +208,8 @@ def build_plan(
             sources=base_sources,
         )
     ]
-    for rule in fired:  # fired rules come in id order, so the steps do too
-        if rule.sessions is None:
-            continue
+    for rule in sessions:  # fired rules come in id order, so the steps do too
+        assert rule.sessions is not None
         low = max(1, low + rule.sessions.add_min)
         high = max(low, high + rule.sessions.add_max)
         steps.append(
@@ -222,15 +246,10 @@ def build_plan(
             text=mcid.text,
             sources=tuple(mcid.sources),
         )
-    matched = frozenset(rule.id for rule in fired if rule.kind == "condition")
-    offered_set = frozenset(offered)
     maintenance: list[PlanAdvice] = []
     aftercare: list[AfterCare] = []
-    for advice in settings.advice:
-        if not holds(advice.rule, resolved, matched):
-            continue
-        if advice.techniques is not None and advice.techniques.isdisjoint(offered_set):
-            continue
+    for position in shown:
+        advice = settings.advice[position]
         rule = advice.rule
         if advice.kind == "maintenance":
             maintenance.append(trusted(PlanAdvice, rule=rule.id, text=rule.text, sources=rule.sources))
