@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ._engine import Resolved
     from ._knowledge import CompiledRule
 
-__all__ = ["Memo", "RuleIndex", "Tables", "residual_check", "trusted"]
+__all__ = ["Memo", "RuleIndex", "Tables", "bits", "residual_check", "trusted"]
 
 _PAIN_SCALE = range(11)  # the 0-10 values ClientProfile.severity accepts: a range becomes a set of them
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -122,6 +122,7 @@ class RuleIndex:
         "_plain",
         "_severity",
         "_size",
+        "effects",
     )
 
     def __init__(self, rules: Sequence[CompiledRule]) -> None:
@@ -134,8 +135,20 @@ class RuleIndex:
         self._severity = [0] * len(_PAIN_SCALE)
         self._first = self._plain = self._checked = self._condition_rules = 0
         self._checks: dict[int, Check] = {}
+        # Which rules do what, so an answer skips whole steps when no fired rule needs them.
+        self.effects = dict.fromkeys(("refer", "stop", "note", "restrict", "score", "plan"), 0)
         for position, rule in enumerate(rules):
             bit = 1 << position
+            for effect, has in (
+                ("refer", rule.referral is not None),
+                ("stop", rule.stop is not None),
+                ("note", rule.note_item is not None),
+                ("restrict", rule.forbid is not None or rule.cap is not None or rule.allow_only is not None),
+                ("score", bool(rule.reasons)),
+                ("plan", rule.dose is not None or rule.sessions is not None),
+            ):
+                if has:
+                    self.effects[effect] |= bit
             self._areas.file(bit, rule.areas)
             self._causes.file(bit, rule.causes)
             self._phases.file(bit, rule.phases)
@@ -203,8 +216,8 @@ class RuleIndex:
             second = self._passing(second & self._complaints.mask(matched), r, matched)
         return second
 
-    def fire(self, r: Resolved) -> tuple[list[int], list[int]]:
-        """Positions of the rules that fire for ``r``, in order, and of the complaint rules among them.
+    def fire(self, r: Resolved) -> tuple[int, int]:
+        """The mask of the rules that fire for ``r``, and of the complaint rules among them.
 
         Rules naming complaints can only be tested once the complaints are known:
         they are a second pass, run when the first matched any.
@@ -214,24 +227,23 @@ class RuleIndex:
         first = self._passing(mask & self._first, r, _NONE) | (named & self._first)
         complaints = first & self._condition_rules
         if not complaints:
-            return _bits(first), []
-        matched = _bits(complaints)
+            return first, 0
         ids = self._ids
-        second = self._second(mask, r, frozenset(ids[position] for position in matched))
-        return _bits(first | second | (named & ~self._first)), matched
+        second = self._second(mask, r, frozenset(ids[position] for position in bits(complaints)))
+        return first | second | (named & ~self._first), complaints
 
     def holding(self, r: Resolved, matched: frozenset[str]) -> list[int]:
         """Positions of the rules that hold for ``r`` once ``matched`` complaints are known (one pass)."""
         mask = self._candidates(r)
         first = self._passing(mask & self._first, r, matched)
-        return _bits(first | self._second(mask, r, matched) | self._named(r))
+        return bits(first | self._second(mask, r, matched) | self._named(r))
 
     def _passing(self, mask: int, r: Resolved, matched: frozenset[str]) -> int:
         """``mask`` less the rules whose day or area-count window fails."""
         doubtful = mask & self._checked
         if doubtful:
             checks = self._checks
-            for position in _bits(doubtful):
+            for position in bits(doubtful):
                 if not checks[position](r, matched):
                     mask &= ~(1 << position)
         return mask
@@ -242,7 +254,7 @@ _BYTE_BITS = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in
 _NONZERO = bytes([0] + [1] * 255)  # bytes.translate table: a byte with any bit set becomes 1
 
 
-def _bits(mask: int) -> list[int]:
+def bits(mask: int) -> list[int]:
     """The positions of the set bits of ``mask``, lowest first.
 
     Peeling the lowest bit off costs a pass over the whole integer per bit, so
@@ -288,6 +300,7 @@ class Tables:
     __slots__ = (
         "advice",
         "avoided",
+        "cited",
         "index",
         "limits",
         "matched_conditions",
@@ -342,5 +355,6 @@ class Tables:
         }
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
+        self.cited = Memo()  # the sources an answer cites -> their references, in id order
         self.plans = Memo()  # (phase, base dose rule, sessions rules, advice shown, codes) -> the plan
         self.scored = Memo()  # (technique, *its reasons' rules) -> (score, rounded, reasons shown, sources)

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from ._codes import is_icd10_code, resolve_icd10
-from ._compiled import trusted
+from ._compiled import Tables, bits, trusted
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
 from ._packs import switched_off_warnings
-from ._plan import build_plan, plan_sources
+from ._plan import build_plan
 from .errors import ProfileError, close_match
 from .models import (
     SCHEMA_VERSION,
@@ -28,6 +28,7 @@ from .models import (
     RankedTechnique,
     Reason,
     Recommendation,
+    SourceRef,
 )
 
 __all__ = ["Resolved", "recommend", "recommend_many", "resolve_profile"]
@@ -181,14 +182,15 @@ def fire(r: Resolved, knowledge: KnowledgeBase) -> tuple[list[CompiledRule], fro
     rules that fire, not the size of the base.
     """
     rules = knowledge.rules
-    positions, complaints = knowledge._tables.index.fire(r)
-    return [rules[i] for i in positions], frozenset(rules[i].id for i in complaints)
+    fired, complaints = knowledge._tables.index.fire(r)
+    return [rules[i] for i in bits(fired)], frozenset(rules[i].id for i in bits(complaints))
 
 
 class _Screen:
     """Where each fired restriction applies, resolved to areas once per profile."""
 
-    def __init__(self, fired: list[CompiledRule], r: Resolved, knowledge: KnowledgeBase) -> None:
+    def __init__(self, fired: Iterable[CompiledRule], r: Resolved, knowledge: KnowledgeBase) -> None:
+        """``fired`` need hold only the fired rules that restrict care; others are ignored."""
         self.warnings: list[str] = []
         self.forbids: list[tuple[CompiledRule, frozenset[str] | None]] = []
         self.caps: list[tuple[CompiledRule, frozenset[str] | None]] = []
@@ -294,9 +296,9 @@ def _limits(screen: _Screen, knowledge: KnowledgeBase) -> list[PressureLimit]:
 
 
 def _rank(
-    fired: list[CompiledRule], screen: _Screen, r: Resolved, knowledge: KnowledgeBase
+    fired: Iterable[CompiledRule], screen: _Screen, r: Resolved, knowledge: KnowledgeBase
 ) -> tuple[list[RankedTechnique], set[str]]:
-    """The offered techniques, best first, and the sources their reasons cite."""
+    """The offered techniques, best first, and the sources their reasons cite (``fired``: the scoring rules)."""
     reasons_for: dict[str, list[Reason]] = {}
     for rule in fired:
         for tech, reason in rule.reasons:
@@ -453,11 +455,20 @@ def _many(profiles: Iterator[ClientProfile], knowledge: KnowledgeBase | None) ->
 
 def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     r = resolve_profile(profile, kb)
-    fired, matched = fire(r, kb)
     tables = kb._tables
+    index = tables.index
+    fired_mask, complaint_mask = index.fire(r)
+    rules = kb.rules
+    effects = index.effects
 
+    def having(effect: str) -> list[CompiledRule]:
+        """The fired rules with ``effect``, in id order; most answers have none for most effects."""
+        mask = fired_mask & effects[effect]
+        return [rules[i] for i in bits(mask)] if mask else []
+
+    matched = frozenset(rules[i].id for i in bits(complaint_mask)) if complaint_mask else _NOWHERE
     referrals = sorted(
-        (rule.referral for rule in fired if rule.referral is not None),
+        (rule.referral for rule in having("refer") if rule.referral is not None),
         key=lambda x: (x.urgency != "urgent", x.massage_meanwhile, x.rule),
     )
     referral = None
@@ -466,27 +477,33 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         referral = referrals[0]
         if referral.massage_meanwhile != meanwhile:
             referral = referral.model_copy(update={"massage_meanwhile": meanwhile})
-    no_massage = next((rule.stop for rule in fired if rule.stop is not None), None)
+    stops = having("stop")
+    no_massage = stops[0].stop if stops else None
 
     conditions = tuple(
         tables.matched_conditions[(c, "diagnosis" if c in r.diagnoses else "profile")] for c in sorted(matched)
     )
-    notes = tuple(rule.note_item for rule in fired if rule.note_item is not None)
+    notes = tuple(rule.note_item for rule in having("note") if rule.note_item is not None)
 
     blocked = no_massage is not None or (referral is not None and not referral.massage_meanwhile)
-    screen = _Screen(fired, r, kb)
+    screen = _Screen(having("restrict"), r, kb)
     techniques: list[RankedTechnique] = []
     avoided: tuple[Avoidance, ...] = ()
     limits: list[PressureLimit] = []
     plan = None
     cited: set[str] = set()
     if not blocked:
-        avoided, avoided_sources = _avoidances(screen, kb)
-        limits = _limits(screen, kb)
-        techniques, cited = _rank(fired, screen, r, kb)
-        cited |= avoided_sources
+        if screen.forbids or screen.caps or screen.allow:
+            avoided, avoided_sources = _avoidances(screen, kb)
+            limits = _limits(screen, kb)
+            cited |= avoided_sources
+        ranked, ranked_sources = _rank(having("score"), screen, r, kb)
+        techniques = ranked
+        cited |= ranked_sources
         if techniques:
-            plan = build_plan(fired, r, kb, [t.id for t in techniques], [t.cpt for t in techniques])
+            fired = [rules[i] for i in bits(fired_mask & (effects["plan"] | index._condition_rules))]
+            plan, plan_cited = build_plan(fired, r, kb, [t.id for t in techniques], [t.cpt for t in techniques])
+            cited |= plan_cited
         elif referral is None:
             no_massage = _all_areas_ruled_out(screen, r)
 
@@ -498,17 +515,12 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     else:
         outcome = "treat" if techniques else "nothing_suitable"
 
-    for group in (referrals, notes, limits, plan.derivation if plan else ()):
+    for group in (referrals, notes, limits):
         for part in group:
             cited.update(part.sources)
-    if plan is not None:
-        if plan.billing is not None:
-            cited.update(plan.billing.sources)
-        for sources in plan_sources(plan):
-            cited.update(sources)
     if no_massage is not None:
         cited.update(no_massage.sources)
-    source_refs = tables.source_refs
+    warnings = (*r.code_notes, *screen.warnings, *switched_off_warnings(kb, r, matched))
     return trusted(
         Recommendation,
         _DEFAULTS,
@@ -523,7 +535,18 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         plan=plan,
         conditions=conditions,
         notes=notes,
-        warnings=tuple(dict.fromkeys([*r.code_notes, *screen.warnings, *switched_off_warnings(kb, r, matched)])),
-        sources=tuple(source_refs[sid] for sid in sorted(cited)),
+        warnings=tuple(dict.fromkeys(warnings)) if warnings else (),
+        sources=_source_refs(cited, tables),
         knowledge=tables.stamp,
     )
+
+
+def _source_refs(cited: set[str], tables: Tables) -> tuple[SourceRef, ...]:
+    """The answer's sources in id order; memoised, as many answers cite the same set."""
+    key = frozenset(cited)
+    memo = tables.cited
+    found: tuple[SourceRef, ...] | None = memo.get(key)
+    if found is None:
+        refs = tables.source_refs
+        found = memo.put(key, tuple(refs[sid] for sid in sorted(key)))
+    return found

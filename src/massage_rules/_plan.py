@@ -147,8 +147,8 @@ def build_plan(
     knowledge: KnowledgeBase,
     offered: Iterable[str] = (),
     cpt: Iterable[str] = (),
-) -> Plan:
-    """Build the plan for a profile whose care is allowed, with its arithmetic step by step.
+) -> tuple[Plan, frozenset[str]]:
+    """Build the plan for a profile whose care is allowed, with its arithmetic step by step, and the sources it cites.
 
     ``offered`` names the techniques the answer offers; after-care tied to a technique
     is shown only when that technique is offered; ``cpt`` lists their codes, for the
@@ -171,10 +171,15 @@ def build_plan(
     codes = frozenset(cpt)
     key = (resolved.phase, base_rule and base_rule.id, tuple(rule.id for rule in sessions), shown, codes)
     memo = knowledge._tables.plans
-    plan: Plan | None = memo.get(key)
-    if plan is None:
-        plan = memo.put(key, _plan(resolved.phase, base_rule, sessions, shown, codes, knowledge))
-    return plan
+    known: tuple[Plan, frozenset[str]] | None = memo.get(key)
+    if known is None:
+        plan = _plan(resolved.phase, base_rule, sessions, shown, codes, knowledge)
+        cited = {source for step in plan.derivation for source in step.sources}
+        cited.update(source for group in plan_sources(plan) for source in group)
+        if plan.billing is not None:
+            cited.update(plan.billing.sources)
+        known = memo.put(key, (plan, frozenset(cited)))
+    return known
 
 
 def _plan(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import massage_rules as mr
-from massage_rules._compiled import Memo, _bits
+from massage_rules._compiled import Memo, bits
 from massage_rules._engine import fire, resolve_profile
 
 BACK = {"areas": ["lower_back"], "cause": "posture", "severity": 6, "phase": "chronic", "goals": ["pain_relief"]}
@@ -51,14 +51,14 @@ def test_rule_on_a_finding_and_a_complaint_fires(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("width", [1, 63, 64, 65, 200, 10_000])
 def test_bits_lists_every_set_bit_in_order(width: int) -> None:
-    """_bits gives the set positions lowest first, for small masks and for masks past one machine word."""
+    """bits gives the set positions lowest first, for small masks and for masks past one machine word."""
     import random
 
     rnd = random.Random(width)
     for _ in range(50):
         positions = sorted(rnd.sample(range(width), rnd.randint(0, min(width, 40))))
         mask = sum(1 << p for p in positions)
-        assert _bits(mask) == positions
+        assert bits(mask) == positions
 
 
 def test_day_and_area_count_windows_are_tested(tmp_path: Path) -> None:
