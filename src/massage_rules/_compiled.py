@@ -123,6 +123,7 @@ class RuleIndex:
         "_severity",
         "_size",
         "effects",
+        "scoring",
     )
 
     def __init__(self, rules: Sequence[CompiledRule]) -> None:
@@ -137,8 +138,11 @@ class RuleIndex:
         self._checks: dict[int, Check] = {}
         # Which rules do what, so an answer skips whole steps when no fired rule needs them.
         self.effects = dict.fromkeys(("refer", "stop", "note", "restrict", "score", "plan"), 0)
+        scoring: dict[str, int] = {}  # technique -> the rules that give it a reason
         for position, rule in enumerate(rules):
             bit = 1 << position
+            for tech, _reason in rule.reasons:
+                scoring[tech] = scoring.get(tech, 0) | bit
             for effect, has in (
                 ("refer", rule.referral is not None),
                 ("stop", rule.stop is not None),
@@ -172,6 +176,7 @@ class RuleIndex:
             if check is not None:
                 self._checks[position] = check
                 self._checked |= bit
+        self.scoring = tuple(sorted(scoring.items()))
         self._need_any = 0
         for need in self._need.values():
             self._need_any |= need
@@ -305,6 +310,7 @@ class Tables:
         "limits",
         "matched_conditions",
         "plans",
+        "ranked",
         "scored",
         "source_refs",
         "stamp",
@@ -357,4 +363,5 @@ class Tables:
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
         self.cited = Memo()  # the sources an answer cites -> their references, in id order
         self.plans = Memo()  # (phase, base dose rule, sessions rules, advice shown, codes) -> the plan
+        self.ranked = Memo()  # (technique, its fired rules, rank, areas, skipped, top pressure) -> its entry
         self.scored = Memo()  # (technique, *its reasons' rules) -> (score, rounded, reasons shown, sources)

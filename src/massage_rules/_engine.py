@@ -35,6 +35,7 @@ __all__ = ["Resolved", "recommend", "recommend_many", "resolve_profile"]
 
 _DEFAULTS = {"schema_version": SCHEMA_VERSION}
 _NOWHERE: frozenset[str] = frozenset()
+_Scored = tuple[float, float, tuple[Reason, ...], frozenset[str]]  # score, as shown, reasons, their sources
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,28 +297,27 @@ def _limits(screen: _Screen, knowledge: KnowledgeBase) -> list[PressureLimit]:
 
 
 def _rank(
-    fired: Iterable[CompiledRule], screen: _Screen, r: Resolved, knowledge: KnowledgeBase
+    scoring: int, screen: _Screen, r: Resolved, knowledge: KnowledgeBase
 ) -> tuple[list[RankedTechnique], set[str]]:
-    """The offered techniques, best first, and the sources their reasons cite (``fired``: the scoring rules)."""
-    reasons_for: dict[str, list[Reason]] = {}
-    for rule in fired:
-        for tech, reason in rule.reasons:
-            found = reasons_for.get(tech)
-            if found is None:
-                reasons_for[tech] = [reason]
-            else:
-                found.append(reason)
+    """The offered techniques, best first, and the sources their reasons cite (``scoring``: the fired scoring rules).
+
+    A technique's score and reasons follow from which of its rules fired, a mask;
+    a ranked entry from that, its rank and its place. Both are memoised, so a
+    common answer is assembled from entries built once.
+    """
     tables = knowledge._tables
     static = tables.techniques
     scored_memo = tables.scored
     restricted = bool(screen.forbids or screen.caps or screen.allow)
     whole_body = knowledge.whole_body_areas & r.areas
     offered = []
-    none: frozenset[str] = frozenset()
-    for tech_id, reasons in reasons_for.items():
+    for tech_id, tech_rules in tables.index.scoring:
+        mask = scoring & tech_rules
+        if not mask:
+            continue
         _name, lowest, highest, where, _cpt, _evidence = static[tech_id]
         areas = r.areas if where is None else r.areas.intersection(where)
-        skip = none
+        skip = _NOWHERE
         if restricted:
             place = _restrict(tech_id, lowest, highest, areas, whole_body, screen)
             if place is None:
@@ -325,41 +325,55 @@ def _rank(
             areas, skip, highest = place
         elif not areas:
             continue
-        key = (tech_id, *[reason.rule for reason in reasons])
-        scored: tuple[float, float, tuple[Reason, ...], frozenset[str]] | None = scored_memo.get(key)
+        key = (tech_id, mask)
+        scored: _Scored | None = scored_memo.get(key)
         if scored is None:
-            score = math.fsum(reason.points for reason in reasons)
-            ordered = tuple(sorted(reasons, key=lambda x: (-x.points, x.rule)))
-            cited_here = frozenset(_cited([x.sources for x in ordered]))
-            scored = scored_memo.put(key, (score, round(score, 6), ordered, cited_here))
+            scored = scored_memo.put(key, _score(tech_id, mask, knowledge))
         assert scored is not None
         if scored[0] <= 0:
             continue
-        offered.append((-scored[1], tech_id, areas, skip, highest, scored))
+        offered.append((-scored[1], tech_id, mask, areas, skip, highest, scored))
     offered.sort(key=lambda t: (t[0], t[1]))
     ranked: list[RankedTechnique] = []
     cited: set[str] = set()
-    all_areas = tuple(sorted(r.areas))
-    for rank, (negative, tech_id, areas, skip, highest, scored) in enumerate(offered, start=1):
-        name, lowest, _highest, _where, cpt, evidence = static[tech_id]
-        ranked.append(
-            trusted(
-                RankedTechnique,
-                id=tech_id,
-                name=name,
-                rank=rank,
-                score=-negative,
-                areas=all_areas if areas is r.areas else tuple(sorted(areas)),
-                skip_areas=tuple(sorted(skip)) if skip else (),
-                pressure_min=lowest,
-                pressure_max=highest,
-                cpt=cpt,
-                evidence=evidence,
-                reasons=scored[2],
+    entries = tables.ranked
+    for rank, (negative, tech_id, mask, areas, skip, highest, scored) in enumerate(offered, start=1):
+        entry_key = (tech_id, mask, rank, areas, skip, highest)
+        entry: RankedTechnique | None = entries.get(entry_key)
+        if entry is None:
+            name, lowest, _highest, _where, cpt, evidence = static[tech_id]
+            entry = entries.put(
+                entry_key,
+                trusted(
+                    RankedTechnique,
+                    id=tech_id,
+                    name=name,
+                    rank=rank,
+                    score=-negative,
+                    areas=tuple(sorted(areas)),
+                    skip_areas=tuple(sorted(skip)) if skip else (),
+                    pressure_min=lowest,
+                    pressure_max=highest,
+                    cpt=cpt,
+                    evidence=evidence,
+                    reasons=scored[2],
+                ),
             )
-        )
+        assert entry is not None
+        ranked.append(entry)
         cited |= scored[3]
     return ranked, cited
+
+
+def _score(
+    tech_id: str, mask: int, knowledge: KnowledgeBase
+) -> tuple[float, float, tuple[Reason, ...], frozenset[str]]:
+    """A technique's score (exact, and rounded as shown), its reasons best first, and their sources."""
+    rules = knowledge.rules
+    reasons = [reason for i in bits(mask) for tech, reason in rules[i].reasons if tech == tech_id]
+    score = math.fsum(reason.points for reason in reasons)
+    ordered = tuple(sorted(reasons, key=lambda x: (-x.points, x.rule)))
+    return score, round(score, 6), ordered, frozenset(_cited([x.sources for x in ordered]))
 
 
 def _restrict(
@@ -497,7 +511,7 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
             avoided, avoided_sources = _avoidances(screen, kb)
             limits = _limits(screen, kb)
             cited |= avoided_sources
-        ranked, ranked_sources = _rank(having("score"), screen, r, kb)
+        ranked, ranked_sources = _rank(fired_mask & effects["score"], screen, r, kb)
         techniques = ranked
         cited |= ranked_sources
         if techniques:
