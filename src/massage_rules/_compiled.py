@@ -14,6 +14,7 @@ tables. All of them are immutable, so sharing them between answers is safe.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -110,7 +111,6 @@ class RuleIndex:
         "_checked",
         "_checks",
         "_complaints",
-        "_condition_rules",
         "_diagnoses",
         "_first",
         "_goals",
@@ -122,6 +122,7 @@ class RuleIndex:
         "_plain",
         "_severity",
         "_size",
+        "condition_rules",
         "effects",
         "scoring",
     )
@@ -134,7 +135,7 @@ class RuleIndex:
         self._diagnoses: dict[str, int] = {}
         self._need: dict[str, int] = {}  # finding -> rules whose health_all names it
         self._severity = [0] * len(_PAIN_SCALE)
-        self._first = self._plain = self._checked = self._condition_rules = 0
+        self._first = self._plain = self._checked = self.condition_rules = 0
         self._checks: dict[int, Check] = {}
         # Which rules do what, so an answer skips whole steps when no fired rule needs them.
         self.effects = dict.fromkeys(("refer", "stop", "note", "restrict", "score", "plan"), 0)
@@ -171,12 +172,14 @@ class RuleIndex:
             if rule.diagnosis is None or rule.has_match:
                 self._plain |= bit  # may fire on its conditions, not only on a named diagnosis
             if rule.kind == "condition":
-                self._condition_rules |= bit
+                self.condition_rules |= bit
             check = residual_check(rule)
             if check is not None:
                 self._checks[position] = check
                 self._checked |= bit
         self.scoring = tuple(sorted(scoring.items()))
+        effects = self.effects
+        effects["head"] = effects["refer"] | effects["stop"] | effects["note"] | effects["restrict"]
         self._need_any = 0
         for need in self._need.values():
             self._need_any |= need
@@ -230,7 +233,7 @@ class RuleIndex:
         mask = self._candidates(r)
         named = self._named(r)
         first = self._passing(mask & self._first, r, _NONE) | (named & self._first)
-        complaints = first & self._condition_rules
+        complaints = first & self.condition_rules
         if not complaints:
             return first, 0
         ids = self._ids
@@ -306,12 +309,16 @@ class Tables:
         "advice",
         "avoided",
         "cited",
+        "counter",
+        "heads",
         "index",
         "limits",
         "matched_conditions",
+        "placed",
         "plans",
         "ranked",
         "scored",
+        "screens",
         "source_refs",
         "stamp",
         "techniques",
@@ -361,7 +368,11 @@ class Tables:
         }
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
+        self.screens = Memo()  # a screen's restrictions -> a number never given to other restrictions
+        self.counter = itertools.count()
+        self.placed = Memo()  # (screen number, technique, its areas, whole-body areas) -> where it may go, or None
         self.cited = Memo()  # the sources an answer cites -> their references, in id order
+        self.heads = Memo()  # (fired rules that screen or note, complaints, diagnoses) -> the answer's head
         self.plans = Memo()  # (phase, base dose rule, sessions rules, advice shown, codes) -> the plan
         self.ranked = Memo()  # (technique, its fired rules, rank, areas, skipped, top pressure) -> its entry
-        self.scored = Memo()  # (technique, *its reasons' rules) -> (score, rounded, reasons shown, sources)
+        self.scored = Memo()  # (technique, its fired rules) -> (score, rounded, reasons shown, sources)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ._codes import is_icd10_code, resolve_icd10
 from ._compiled import Tables, bits, trusted
@@ -22,12 +23,15 @@ from .models import (
     Avoidance,
     AvoidanceKind,
     ClientProfile,
+    MatchedCondition,
     NoMassageNow,
+    Note,
     Outcome,
     PressureLimit,
     RankedTechnique,
     Reason,
     Recommendation,
+    Referral,
     SourceRef,
 )
 
@@ -38,9 +42,13 @@ _NOWHERE: frozenset[str] = frozenset()
 _Scored = tuple[float, float, tuple[Reason, ...], frozenset[str]]  # score, as shown, reasons, their sources
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Resolved:
-    """A profile checked against a knowledge base, in the shape rules test."""
+    """A profile checked against a knowledge base, in the shape rules test. Read-only by convention.
+
+    (Not a frozen dataclass: that costs a ``object.__setattr__`` call per field on
+    every profile, and nothing outside the engine builds one.)
+    """
 
     profile: ClientProfile
     areas: frozenset[str]
@@ -81,9 +89,10 @@ def phase_for_days(days: int, knowledge: KnowledgeBase) -> str:
 
 def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolved:
     """Check every value of ``profile`` against the knowledge's vocabulary; raise :class:`ProfileError`."""
+    known_areas = knowledge.areas
     for i, area in enumerate(profile.areas):
-        if area not in knowledge.areas:
-            raise _unknown(f"areas[{i}]", area, "body area", knowledge.areas)
+        if area not in known_areas:
+            raise _unknown(f"areas[{i}]", area, "body area", known_areas)
     for i, goal in enumerate(profile.goals):
         if goal not in knowledge.goals:
             raise _unknown(f"goals[{i}]", goal, "goal", knowledge.goals)
@@ -105,8 +114,38 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
             )
         phase = derived
     assert phase is not None  # the profile model requires phase or days
+    health: frozenset[str] = _NOWHERE
+    health_areas: dict[str, frozenset[str]] = _NO_AREAS
+    if profile.health:
+        health, health_areas = _resolve_health(profile.health, knowledge)
+    diagnoses: frozenset[str] = _NOWHERE
+    code_notes: tuple[str, ...] = ()
+    if profile.conditions:
+        diagnoses, code_notes = _resolve_diagnoses(profile.conditions, knowledge)
+    return Resolved(
+        profile if profile.phase == phase else profile.model_copy(update={"phase": phase}),
+        frozenset(profile.areas),
+        profile.cause,
+        phase,
+        profile.severity,
+        profile.days_since_onset,
+        frozenset(profile.goals),
+        health,
+        health_areas,
+        diagnoses,
+        code_notes,
+    )
+
+
+_NO_AREAS: dict[str, frozenset[str]] = {}  # shared by every profile without findings; never written to
+
+
+def _resolve_health(
+    entries: Iterable[str], knowledge: KnowledgeBase
+) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """The findings, and the areas each was tied to (``finding@area``; empty when none was said)."""
     health_areas: dict[str, set[str]] = {}
-    for i, entry in enumerate(profile.health):
+    for i, entry in enumerate(entries):
         finding, _, area = entry.partition("@")
         if finding not in knowledge.findings:
             raise _unknown(f"health[{i}]", finding, "health finding", knowledge.findings)
@@ -115,9 +154,14 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
         tied = health_areas.setdefault(finding, set())
         if area:
             tied.add(area)
+    return frozenset(health_areas), {k: frozenset(v) for k, v in health_areas.items()}
+
+
+def _resolve_diagnoses(given: Iterable[str], knowledge: KnowledgeBase) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The complaints named by id or ICD-10-CM code, and how any code was read through a broader one."""
     diagnoses: set[str] = set()
     code_notes: list[str] = []
-    for i, diagnosis in enumerate(profile.conditions):
+    for i, diagnosis in enumerate(given):
         condition = diagnosis
         if is_icd10_code(diagnosis):
             found = resolve_icd10(diagnosis, knowledge.icd10_index)
@@ -132,20 +176,7 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
             allowed = [*knowledge.conditions, *knowledge.icd10_index]
             raise _unknown(f"conditions[{i}]", diagnosis, "condition id or ICD-10-CM code", allowed)
         diagnoses.add(condition)
-    resolved_profile = profile if profile.phase == phase else profile.model_copy(update={"phase": phase})
-    return Resolved(
-        profile=resolved_profile,
-        areas=frozenset(profile.areas),
-        cause=profile.cause,
-        phase=phase,
-        severity=profile.severity,
-        days=profile.days_since_onset,
-        goals=frozenset(profile.goals),
-        health=frozenset(health_areas),
-        health_areas={k: frozenset(v) for k, v in health_areas.items()},
-        diagnoses=frozenset(diagnoses),
-        code_notes=tuple(code_notes),
-    )
+    return frozenset(diagnoses), tuple(code_notes)
 
 
 def holds(rule: CompiledRule, r: Resolved, matched: frozenset[str]) -> bool:
@@ -190,6 +221,15 @@ def fire(r: Resolved, knowledge: KnowledgeBase) -> tuple[list[CompiledRule], fro
 class _Screen:
     """Where each fired restriction applies, resolved to areas once per profile."""
 
+    @classmethod
+    def nothing(cls) -> _Screen:
+        """The screen of a profile no fired rule restricts: shared, and never written to."""
+        screen = cls.__new__(cls)
+        screen.warnings, screen.forbids, screen.caps, screen.allow = [], [], [], []
+        screen.forbid_sets, screen.cap_limits = [], []
+        screen.key, screen.number = ((), (), ()), -1
+        return screen
+
     def __init__(self, fired: Iterable[CompiledRule], r: Resolved, knowledge: KnowledgeBase) -> None:
         """``fired`` need hold only the fired rules that restrict care; others are ignored."""
         self.warnings: list[str] = []
@@ -208,6 +248,15 @@ class _Screen:
         # The same restrictions as plain values, for the per-technique loop in ranking.
         self.forbid_sets = [(rule.forbid_set, scope) for rule, scope in self.forbids]
         self.cap_limits = [(rule.cap.max, scope) for rule, scope in self.caps if rule.cap is not None]
+        # What the restrictions are, as a key; and a number for it that is never reused, for shorter keys.
+        self.key = (
+            tuple((rule.id, scope) for rule, scope in self.forbids),
+            tuple(rule.id for rule in self.allow),
+            tuple((rule.id, scope) for rule, scope in self.caps),
+        )
+        numbers = knowledge._tables.screens
+        number: int | None = numbers.get(self.key)
+        self.number = number if number is not None else numbers.put(self.key, next(knowledge._tables.counter))
 
     def _scope(self, rule: CompiledRule, on: str, distal: bool) -> frozenset[str] | None:
         r = self._r
@@ -234,13 +283,13 @@ class _Screen:
         return frozenset(areas)
 
 
+_UNRESTRICTED = _Screen.nothing()
+_UNKNOWN: Any = object()  # a memo miss, where None is a value
+
+
 def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoidance, ...], frozenset[str]]:
     """What the fired restrictions rule out, and the sources they cite; memoised by the restrictions."""
-    key = (
-        tuple((rule.id, scope) for rule, scope in screen.forbids),
-        tuple(rule.id for rule in screen.allow),
-        tuple((rule.id, scope) for rule, scope in screen.caps),
-    )
+    key = screen.key
     memo = knowledge._tables.avoided
     known: tuple[tuple[Avoidance, ...], frozenset[str]] | None = memo.get(key)
     if known is not None:
@@ -274,7 +323,7 @@ def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoida
     return memo.put(key, (avoided, frozenset(_cited([a.sources for a in avoided]))))  # type: ignore[no-any-return]
 
 
-def _limits(screen: _Screen, knowledge: KnowledgeBase) -> list[PressureLimit]:
+def _limits(screen: _Screen, knowledge: KnowledgeBase) -> tuple[PressureLimit, ...]:
     memo = knowledge._tables.limits
     limits: list[PressureLimit] = []
     for rule, scope in screen.caps:
@@ -293,7 +342,7 @@ def _limits(screen: _Screen, knowledge: KnowledgeBase) -> list[PressureLimit]:
                 ),
             )
         limits.extend(known)
-    return limits
+    return tuple(limits)
 
 
 def _rank(
@@ -310,6 +359,7 @@ def _rank(
     scored_memo = tables.scored
     restricted = bool(screen.forbids or screen.caps or screen.allow)
     whole_body = knowledge.whole_body_areas & r.areas
+    placed = tables.placed
     offered = []
     for tech_id, tech_rules in tables.index.scoring:
         mask = scoring & tech_rules
@@ -319,7 +369,10 @@ def _rank(
         areas = r.areas if where is None else r.areas.intersection(where)
         skip = _NOWHERE
         if restricted:
-            place = _restrict(tech_id, lowest, highest, areas, whole_body, screen)
+            where_key = (screen.number, tech_id, areas, whole_body)
+            place = placed.get(where_key, _UNKNOWN)
+            if place is _UNKNOWN:
+                place = placed.put(where_key, _restrict(tech_id, lowest, highest, areas, whole_body, screen))
             if place is None:
                 continue
             areas, skip, highest = place
@@ -467,22 +520,32 @@ def _many(profiles: Iterator[ClientProfile], knowledge: KnowledgeBase | None) ->
         yield _recommend(profile, kb)
 
 
-def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
-    r = resolve_profile(profile, kb)
+@dataclass(slots=True)
+class _Head:
+    """The parts of an answer that follow from the fired rules alone: screening results, complaints, notes."""
+
+    referrals: tuple[Referral, ...]
+    referral: Referral | None
+    no_massage: NoMassageNow | None
+    blocked: bool
+    conditions: tuple[MatchedCondition, ...]
+    notes: tuple[Note, ...]
+    restricting: tuple[CompiledRule, ...]
+    cited: frozenset[str]
+
+
+def _head(fired_mask: int, complaint_mask: int, diagnoses: frozenset[str], kb: KnowledgeBase) -> _Head:
+    """Referrals (urgent first), "no massage now", matched complaints, notes and restrictions; memoised."""
     tables = kb._tables
-    index = tables.index
-    fired_mask, complaint_mask = index.fire(r)
+    effects = tables.index.effects
+    key = (fired_mask & effects["head"], complaint_mask, diagnoses)
+    known: _Head | None = tables.heads.get(key)
+    if known is not None:
+        return known
     rules = kb.rules
-    effects = index.effects
-
-    def having(effect: str) -> list[CompiledRule]:
-        """The fired rules with ``effect``, in id order; most answers have none for most effects."""
-        mask = fired_mask & effects[effect]
-        return [rules[i] for i in bits(mask)] if mask else []
-
-    matched = frozenset(rules[i].id for i in bits(complaint_mask)) if complaint_mask else _NOWHERE
+    fired = [rules[i] for i in bits(fired_mask & effects["head"])]
     referrals = sorted(
-        (rule.referral for rule in having("refer") if rule.referral is not None),
+        (rule.referral for rule in fired if rule.referral is not None),
         key=lambda x: (x.urgency != "urgent", x.massage_meanwhile, x.rule),
     )
     referral = None
@@ -491,35 +554,56 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         referral = referrals[0]
         if referral.massage_meanwhile != meanwhile:
             referral = referral.model_copy(update={"massage_meanwhile": meanwhile})
-    stops = having("stop")
-    no_massage = stops[0].stop if stops else None
-
-    conditions = tuple(
-        tables.matched_conditions[(c, "diagnosis" if c in r.diagnoses else "profile")] for c in sorted(matched)
+    no_massage = next((rule.stop for rule in fired if rule.stop is not None), None)
+    matched = sorted(rules[i].id for i in bits(complaint_mask))
+    notes = tuple(rule.note_item for rule in fired if rule.note_item is not None)
+    cited = {source for given in referrals for source in given.sources}
+    cited.update(source for note in notes for source in note.sources)
+    if no_massage is not None:
+        cited.update(no_massage.sources)
+    head = _Head(
+        referrals=tuple(referrals),
+        referral=referral,
+        no_massage=no_massage,
+        blocked=no_massage is not None or (referral is not None and not referral.massage_meanwhile),
+        conditions=tuple(tables.matched_conditions[(c, "diagnosis" if c in diagnoses else "profile")] for c in matched),
+        notes=notes,
+        restricting=tuple(rules[i] for i in bits(fired_mask & effects["restrict"])),
+        cited=frozenset(cited),
     )
-    notes = tuple(rule.note_item for rule in having("note") if rule.note_item is not None)
+    return tables.heads.put(key, head)  # type: ignore[no-any-return]
 
-    blocked = no_massage is not None or (referral is not None and not referral.massage_meanwhile)
-    screen = _Screen(having("restrict"), r, kb)
-    techniques: list[RankedTechnique] = []
+
+def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
+    r = resolve_profile(profile, kb)
+    tables = kb._tables
+    index = tables.index
+    fired_mask, complaint_mask = index.fire(r)
+    head = _head(fired_mask, complaint_mask, r.diagnoses, kb)
+    referral, no_massage = head.referral, head.no_massage
+    screen = _Screen(head.restricting, r, kb) if head.restricting else _UNRESTRICTED
+    techniques: tuple[RankedTechnique, ...] = ()
     avoided: tuple[Avoidance, ...] = ()
-    limits: list[PressureLimit] = []
+    limits: tuple[PressureLimit, ...] = ()
     plan = None
-    cited: set[str] = set()
-    if not blocked:
-        if screen.forbids or screen.caps or screen.allow:
+    cited = set(head.cited)
+    if not head.blocked:
+        if head.restricting:
             avoided, avoided_sources = _avoidances(screen, kb)
             limits = _limits(screen, kb)
             cited |= avoided_sources
-        ranked, ranked_sources = _rank(fired_mask & effects["score"], screen, r, kb)
-        techniques = ranked
-        cited |= ranked_sources
-        if techniques:
-            fired = [rules[i] for i in bits(fired_mask & (effects["plan"] | index._condition_rules))]
-            plan, plan_cited = build_plan(fired, r, kb, [t.id for t in techniques], [t.cpt for t in techniques])
+            for limit in limits:
+                cited.update(limit.sources)
+        ranked, ranked_sources = _rank(fired_mask & index.effects["score"], screen, r, kb)
+        if ranked:
+            techniques = tuple(ranked)
+            cited |= ranked_sources
+            plan, plan_cited = build_plan(fired_mask, r, kb, techniques)
             cited |= plan_cited
         elif referral is None:
             no_massage = _all_areas_ruled_out(screen, r)
+            if no_massage is not None:
+                cited.update(no_massage.sources)
 
     outcome: Outcome
     if no_massage is not None:
@@ -528,27 +612,24 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         outcome = "refer_and_treat" if techniques else "refer"
     else:
         outcome = "treat" if techniques else "nothing_suitable"
-
-    for group in (referrals, notes, limits):
-        for part in group:
-            cited.update(part.sources)
-    if no_massage is not None:
-        cited.update(no_massage.sources)
-    warnings = (*r.code_notes, *screen.warnings, *switched_off_warnings(kb, r, matched))
+    warnings = r.code_notes
+    if screen.warnings or kb.switched_off:
+        matched = frozenset(condition.id for condition in head.conditions)
+        warnings = (*warnings, *screen.warnings, *switched_off_warnings(kb, r, matched))
     return trusted(
         Recommendation,
         _DEFAULTS,
         outcome=outcome,
         profile=r.profile,
-        techniques=tuple(techniques),
+        techniques=techniques,
         avoided=avoided,
-        pressure_limits=tuple(limits),
+        pressure_limits=limits,
         referral=referral,
-        referrals=tuple(referrals),
+        referrals=head.referrals,
         no_massage=no_massage,
         plan=plan,
-        conditions=conditions,
-        notes=notes,
+        conditions=head.conditions,
+        notes=head.notes,
         warnings=tuple(dict.fromkeys(warnings)) if warnings else (),
         sources=_source_refs(cited, tables),
         knowledge=tables.stamp,

@@ -7,13 +7,13 @@ thresholds come from the ``plan`` section of the knowledge files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import _schema as s
-from ._compiled import trusted
-from .models import AfterCare, MeaningfulChange, Plan, PlanAdvice, PlanStep
+from ._compiled import bits, trusted
+from .models import AfterCare, MeaningfulChange, Plan, PlanAdvice, PlanStep, RankedTechnique
 
 if TYPE_CHECKING:
     from ._engine import Resolved
@@ -142,35 +142,38 @@ def check_in_sessions(first: int, every: int, last: int) -> tuple[int, ...]:
 
 
 def build_plan(
-    fired: Sequence[CompiledRule],
-    resolved: Resolved,
-    knowledge: KnowledgeBase,
-    offered: Iterable[str] = (),
-    cpt: Iterable[str] = (),
+    fired: int, resolved: Resolved, knowledge: KnowledgeBase, offered: Sequence[RankedTechnique]
 ) -> tuple[Plan, frozenset[str]]:
-    """Build the plan for a profile whose care is allowed, with its arithmetic step by step, and the sources it cites.
+    """The plan for a profile whose care is allowed, its arithmetic step by step, and the sources it cites.
 
-    ``offered`` names the techniques the answer offers; after-care tied to a technique
-    is shown only when that technique is offered; ``cpt`` lists their codes, for the
-    billing units of a session. Every value comes from validated
-    knowledge and integer arithmetic, so the models are built without re-validation
-    (``trusted``); the batch property tests compare each answer with its validated copy.
+    ``fired`` is the mask of the rules that fired; ``offered`` the techniques the
+    answer offers: after-care tied to a technique is shown only when that technique
+    is offered, and their codes give the billing units of a session. Every value
+    comes from validated knowledge and integer arithmetic, so the models are built
+    without re-validation (``trusted``); the batch property tests compare each
+    answer with its validated copy.
     """
-    dosed = [rule for rule in fired if rule.dose is not None]
-    base_rule = min(dosed, key=lambda rule: _dose_priority(rule, resolved)) if dosed else None
-    sessions = tuple(rule for rule in fired if rule.sessions is not None)
+    tables = knowledge._tables
+    index = tables.index
+    rules = knowledge.rules
+    dosing = fired & index.effects["plan"]
+    dosed = [rules[i] for i in bits(dosing)] if dosing else []
+    base_rule = min(
+        (rule for rule in dosed if rule.dose is not None), key=lambda rule: _dose_priority(rule, resolved), default=None
+    )
+    sessions = tuple(rule for rule in dosed if rule.sessions is not None)
     settings = knowledge.plan_settings
-    matched = frozenset(rule.id for rule in fired if rule.kind == "condition")
-    offered_set = frozenset(offered)
+    matched = frozenset(rules[i].id for i in bits(fired & index.condition_rules))
+    offered_ids = {technique.id for technique in offered}
     shown = tuple(
         position
-        for position in knowledge._tables.advice.holding(resolved, matched)
-        if (techs := settings.advice[position].techniques) is None or not techs.isdisjoint(offered_set)
+        for position in tables.advice.holding(resolved, matched)
+        if (techs := settings.advice[position].techniques) is None or not techs.isdisjoint(offered_ids)
     )
     # Everything below follows from these; many profiles share them, and plans are immutable.
-    codes = frozenset(cpt)
+    codes = frozenset(technique.cpt for technique in offered)
     key = (resolved.phase, base_rule and base_rule.id, tuple(rule.id for rule in sessions), shown, codes)
-    memo = knowledge._tables.plans
+    memo = tables.plans
     known: tuple[Plan, frozenset[str]] | None = memo.get(key)
     if known is None:
         plan = _plan(resolved.phase, base_rule, sessions, shown, codes, knowledge)
