@@ -240,11 +240,11 @@ class RuleIndex:
         second = self._second(mask, r, frozenset(ids[position] for position in bits(complaints)))
         return first | second | (named & ~self._first), complaints
 
-    def holding(self, r: Resolved, matched: frozenset[str]) -> list[int]:
-        """Positions of the rules that hold for ``r`` once ``matched`` complaints are known (one pass)."""
+    def holding(self, r: Resolved, matched: frozenset[str]) -> int:
+        """The mask of the rules that hold for ``r`` once ``matched`` complaints are known (one pass)."""
         mask = self._candidates(r)
         first = self._passing(mask & self._first, r, matched)
-        return bits(first | self._second(mask, r, matched) | self._named(r))
+        return first | self._second(mask, r, matched) | self._named(r)
 
     def _passing(self, mask: int, r: Resolved, matched: frozenset[str]) -> int:
         """``mask`` less the rules whose day or area-count window fails."""
@@ -308,6 +308,7 @@ class Tables:
     __slots__ = (
         "advice",
         "avoided",
+        "candidates",
         "cited",
         "counter",
         "heads",
@@ -321,6 +322,7 @@ class Tables:
         "screens",
         "source_refs",
         "stamp",
+        "technique_bits",
         "techniques",
     )
 
@@ -373,6 +375,9 @@ class Tables:
         self.placed = Memo()  # (screen number, technique, its areas, whole-body areas) -> where it may go, or None
         self.cited = Memo()  # the sources an answer cites -> their references, in id order
         self.heads = Memo()  # (fired rules that screen or note, complaints, diagnoses) -> the answer's head
-        self.plans = Memo()  # (phase, base dose rule, sessions rules, advice shown, codes) -> the plan
+        self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice, techniques offered) -> the plan
+        self.candidates = Memo()  # the fired scoring rules -> the techniques that score, best first
+        # A bit per scoring technique, in the order of ``index.scoring``: a set of offered techniques as an int.
+        self.technique_bits = tuple(1 << i for i in range(len(self.index.scoring)))
         self.ranked = Memo()  # (technique, its fired rules, rank, areas, skipped, top pressure) -> its entry
         self.scored = Memo()  # (technique, its fired rules) -> (score, rounded, reasons shown, sources)

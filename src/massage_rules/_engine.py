@@ -347,26 +347,29 @@ def _limits(screen: _Screen, knowledge: KnowledgeBase) -> tuple[PressureLimit, .
 
 def _rank(
     scoring: int, screen: _Screen, r: Resolved, knowledge: KnowledgeBase
-) -> tuple[list[RankedTechnique], set[str]]:
-    """The offered techniques, best first, and the sources their reasons cite (``scoring``: the fired scoring rules).
+) -> tuple[tuple[RankedTechnique, ...], set[str], int]:
+    """The offered techniques best first, the sources their reasons cite, and their bits (``scoring``: fired scorers).
 
-    A technique's score and reasons follow from which of its rules fired, a mask;
-    a ranked entry from that, its rank and its place. Both are memoised, so a
-    common answer is assembled from entries built once.
+    The order follows from the scores alone, and a score from which of the
+    technique's rules fired: so the techniques that score, in order, are memoised
+    by the mask of fired scoring rules, and each profile only filters them by
+    place. A ranked entry (its rank and place included) is memoised too.
     """
     tables = knowledge._tables
-    static = tables.techniques
-    scored_memo = tables.scored
+    candidates: tuple[_Candidate, ...] | None = tables.candidates.get(scoring)
+    if candidates is None:
+        candidates = tables.candidates.put(scoring, _candidates(scoring, knowledge))
+    assert candidates is not None
     restricted = bool(screen.forbids or screen.caps or screen.allow)
-    whole_body = knowledge.whole_body_areas & r.areas
+    r_areas = r.areas
+    whole_body = knowledge.whole_body_areas & r_areas
     placed = tables.placed
-    offered = []
-    for tech_id, tech_rules in tables.index.scoring:
-        mask = scoring & tech_rules
-        if not mask:
-            continue
-        _name, lowest, highest, where, _cpt, _evidence = static[tech_id]
-        areas = r.areas if where is None else r.areas.intersection(where)
+    entries = tables.ranked
+    ranked: list[RankedTechnique] = []
+    cited: set[str] = set()
+    offered = 0
+    for tech_id, bit, mask, where, lowest, highest, scored in candidates:
+        areas = r_areas if where is None else r_areas.intersection(where)
         skip = _NOWHERE
         if restricted:
             where_key = (screen.number, tech_id, areas, whole_body)
@@ -378,23 +381,11 @@ def _rank(
             areas, skip, highest = place
         elif not areas:
             continue
-        key = (tech_id, mask)
-        scored: _Scored | None = scored_memo.get(key)
-        if scored is None:
-            scored = scored_memo.put(key, _score(tech_id, mask, knowledge))
-        assert scored is not None
-        if scored[0] <= 0:
-            continue
-        offered.append((-scored[1], tech_id, mask, areas, skip, highest, scored))
-    offered.sort(key=lambda t: (t[0], t[1]))
-    ranked: list[RankedTechnique] = []
-    cited: set[str] = set()
-    entries = tables.ranked
-    for rank, (negative, tech_id, mask, areas, skip, highest, scored) in enumerate(offered, start=1):
+        rank = len(ranked) + 1
         entry_key = (tech_id, mask, rank, areas, skip, highest)
         entry: RankedTechnique | None = entries.get(entry_key)
         if entry is None:
-            name, lowest, _highest, _where, cpt, evidence = static[tech_id]
+            name, _lowest, _highest, _where, cpt, evidence = tables.techniques[tech_id]
             entry = entries.put(
                 entry_key,
                 trusted(
@@ -402,7 +393,7 @@ def _rank(
                     id=tech_id,
                     name=name,
                     rank=rank,
-                    score=-negative,
+                    score=scored[1],
                     areas=tuple(sorted(areas)),
                     skip_areas=tuple(sorted(skip)) if skip else (),
                     pressure_min=lowest,
@@ -415,7 +406,32 @@ def _rank(
         assert entry is not None
         ranked.append(entry)
         cited |= scored[3]
-    return ranked, cited
+        offered |= bit
+    return tuple(ranked), cited, offered
+
+
+# A technique that scores: id, its bit, its fired scoring rules, where it is used, its pressure range, its score.
+_Candidate = tuple[str, int, int, frozenset[str] | None, int, int, _Scored]
+
+
+def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...]:
+    """The techniques with a positive score from the fired scoring rules ``scoring``, best first, ties by id."""
+    tables = knowledge._tables
+    found = []
+    for (tech_id, tech_rules), bit in zip(tables.index.scoring, tables.technique_bits, strict=True):
+        mask = scoring & tech_rules
+        if not mask:
+            continue
+        key = (tech_id, mask)
+        scored: _Scored | None = tables.scored.get(key)
+        if scored is None:
+            scored = tables.scored.put(key, _score(tech_id, mask, knowledge))
+        assert scored is not None
+        if scored[0] > 0:
+            _name, lowest, highest, where, _cpt, _evidence = tables.techniques[tech_id]
+            found.append((tech_id, bit, mask, where, lowest, highest, scored))
+    found.sort(key=lambda c: (-c[6][1], c[0]))
+    return tuple(found)
 
 
 def _score(
@@ -594,11 +610,11 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
             cited |= avoided_sources
             for limit in limits:
                 cited.update(limit.sources)
-        ranked, ranked_sources = _rank(fired_mask & index.effects["score"], screen, r, kb)
+        ranked, ranked_sources, offered = _rank(fired_mask & index.effects["score"], screen, r, kb)
         if ranked:
-            techniques = tuple(ranked)
+            techniques = ranked
             cited |= ranked_sources
-            plan, plan_cited = build_plan(fired_mask, r, kb, techniques)
+            plan, plan_cited = build_plan(fired_mask, r, kb, techniques, offered)
             cited |= plan_cited
         elif referral is None:
             no_massage = _all_areas_ruled_out(screen, r)

@@ -142,13 +142,20 @@ def check_in_sessions(first: int, every: int, last: int) -> tuple[int, ...]:
 
 
 def build_plan(
-    fired: int, resolved: Resolved, knowledge: KnowledgeBase, offered: Sequence[RankedTechnique]
+    fired: int,
+    resolved: Resolved,
+    knowledge: KnowledgeBase,
+    offered: Sequence[RankedTechnique],
+    offered_bits: int,
 ) -> tuple[Plan, frozenset[str]]:
     """The plan for a profile whose care is allowed, its arithmetic step by step, and the sources it cites.
 
     ``fired`` is the mask of the rules that fired; ``offered`` the techniques the
-    answer offers: after-care tied to a technique is shown only when that technique
-    is offered, and their codes give the billing units of a session. Every value
+    answer offers (``offered_bits``: the same as a set of bits): after-care tied to
+    a technique is shown only when that technique is offered, and their codes give
+    the billing units of a session. A plan follows from the phase, the dose and
+    sessions rules that fired, the advice that holds, the techniques offered and,
+    for which dose wins, the diagnoses named; it is memoised by them. Every value
     comes from validated knowledge and integer arithmetic, so the models are built
     without re-validation (``trusted``); the batch property tests compare each
     answer with its validated copy.
@@ -156,33 +163,32 @@ def build_plan(
     tables = knowledge._tables
     index = tables.index
     rules = knowledge.rules
-    dosing = fired & index.effects["plan"]
-    dosed = [rules[i] for i in bits(dosing)] if dosing else []
+    condition_rules = fired & index.condition_rules
+    matched = frozenset(rules[i].id for i in bits(condition_rules)) if condition_rules else frozenset()
+    advice = tables.advice.holding(resolved, matched)
+    key = (resolved.phase, fired & index.effects["plan"], resolved.diagnoses, advice, offered_bits)
+    known: tuple[Plan, frozenset[str]] | None = tables.plans.get(key)
+    if known is not None:
+        return known
+    dosed = [rules[i] for i in bits(fired & index.effects["plan"])]
     base_rule = min(
         (rule for rule in dosed if rule.dose is not None), key=lambda rule: _dose_priority(rule, resolved), default=None
     )
     sessions = tuple(rule for rule in dosed if rule.sessions is not None)
     settings = knowledge.plan_settings
-    matched = frozenset(rules[i].id for i in bits(fired & index.condition_rules))
     offered_ids = {technique.id for technique in offered}
     shown = tuple(
         position
-        for position in tables.advice.holding(resolved, matched)
+        for position in bits(advice)
         if (techs := settings.advice[position].techniques) is None or not techs.isdisjoint(offered_ids)
     )
-    # Everything below follows from these; many profiles share them, and plans are immutable.
     codes = frozenset(technique.cpt for technique in offered)
-    key = (resolved.phase, base_rule and base_rule.id, tuple(rule.id for rule in sessions), shown, codes)
-    memo = tables.plans
-    known: tuple[Plan, frozenset[str]] | None = memo.get(key)
-    if known is None:
-        plan = _plan(resolved.phase, base_rule, sessions, shown, codes, knowledge)
-        cited = {source for step in plan.derivation for source in step.sources}
-        cited.update(source for group in plan_sources(plan) for source in group)
-        if plan.billing is not None:
-            cited.update(plan.billing.sources)
-        known = memo.put(key, (plan, frozenset(cited)))
-    return known
+    plan = _plan(resolved.phase, base_rule, sessions, shown, codes, knowledge)
+    cited = {source for step in plan.derivation for source in step.sources}
+    cited.update(source for group in plan_sources(plan) for source in group)
+    if plan.billing is not None:
+        cited.update(plan.billing.sources)
+    return tables.plans.put(key, (plan, frozenset(cited)))  # type: ignore[no-any-return]
 
 
 def _plan(
