@@ -15,7 +15,7 @@ tables. All of them are immutable, so sharing them between answers is safe.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from ._engine import Resolved
     from ._knowledge import CompiledRule
 
-__all__ = ["Memo", "RuleIndex", "Tables", "bits", "residual_check", "trusted"]
+__all__ = ["Memo", "RuleIndex", "Tables", "bits", "trusted"]
 
 _PAIN_SCALE = range(11)  # the 0-10 values ClientProfile.severity accepts: a range becomes a set of them
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -54,11 +54,12 @@ def trusted(cls: type[ModelT], defaults: dict[str, Any] | None = None, /, **valu
 class _AnyOf:
     """One dimension as bit masks: the rules each value satisfies, and the rules that ask nothing of it."""
 
-    __slots__ = ("by_value", "free")
+    __slots__ = ("_sets", "by_value", "free")
 
     def __init__(self) -> None:
         self.free = 0
         self.by_value: dict[str, int] = {}
+        self._sets = Memo(10_000)  # a profile's set of values -> its mask: sets recur (the same areas, goals)
 
     def file(self, bit: int, values: Collection[str] | None) -> None:
         if values is None:
@@ -68,49 +69,67 @@ class _AnyOf:
         for value in values:
             by_value[value] = by_value.get(value, 0) | bit
 
-    def mask(self, values: Iterable[str]) -> int:
+    def one(self, value: str | None) -> int:
+        """The rules that hold here for a profile holding ``value`` (None: nothing on this dimension)."""
+        return self.free if value is None else self.free | self.by_value.get(value, 0)
+
+    def any(self, values: frozenset[str]) -> int:
         """The rules that hold here for a profile holding ``values`` (any one of a rule's values will do)."""
-        mask = self.free
-        by_value = self.by_value
-        for value in values:
-            hit = by_value.get(value)
-            if hit is not None:
-                mask |= hit
+        mask: int | None = self._sets.get(values)
+        if mask is None:
+            mask = self.free
+            for value in values:
+                mask |= self.by_value.get(value, 0)
+            self._sets.put(values, mask)
         return mask
 
 
-def _window(bounds: tuple[int, int] | None, value: int | None) -> bool:
-    return bounds is None or (value is not None and bounds[0] <= value <= bounds[1])
+class _Windows:
+    """Rules on a whole-number window (days since onset, number of areas), as a mask per value, built on first use."""
 
+    __slots__ = ("_masks", "_windows", "free")
 
-def residual_check(rule: CompiledRule) -> Check | None:
-    """The test left once the masks have passed ``rule``: its day and area-count windows; None when it has neither."""
-    days, count = rule.days, rule.area_count
-    if days is None and count is None:
-        return None
-    return lambda r, matched: _window(days, r.days) and _window(count, len(r.areas))
+    def __init__(self) -> None:
+        self.free = 0
+        self._windows: list[tuple[int, int, int]] = []  # (bit, lowest, highest)
+        self._masks = Memo(10_000)
 
+    def file(self, bit: int, window: tuple[int, int] | None) -> None:
+        if window is None:
+            self.free |= bit
+        else:
+            self._windows.append((bit, *window))
 
-Check = Callable[["Resolved", frozenset[str]], bool]
+    def at(self, value: int | None) -> int:
+        """The rules that hold for ``value`` (None: the profile does not say; only rules without a window hold)."""
+        if value is None or not self._windows:
+            return self.free
+        mask: int | None = self._masks.get(value)
+        if mask is None:
+            mask = self.free
+            for bit, lowest, highest in self._windows:
+                if lowest <= value <= highest:
+                    mask |= bit
+            self._masks.put(value, mask)
+        return mask
 
 
 class RuleIndex:
     """Every rule as one bit; per dimension, which rules each profile value satisfies.
 
-    A profile's candidate rules are the AND of one mask per dimension, each the OR
-    of the masks of the values it holds: a handful of integer operations whatever
-    the size of the base. Only the rules left standing are visited, so the work in
-    Python follows the rules that fire. The masks are exact: a rule is left
-    standing only when every listed condition holds, bar its day and area-count
-    windows, which ``residual_check`` tests.
+    A profile's rules are the AND of one mask per dimension, each the OR of the
+    masks of the values it holds: a handful of integer operations whatever the
+    size of the base, and the masks of recurring value sets are remembered. Only
+    the rules left standing are visited, so the Python work that follows grows with
+    the rules that fire. The masks are exact: no rule is left to test by hand.
     """
 
     __slots__ = (
         "_areas",
         "_causes",
-        "_checked",
-        "_checks",
         "_complaints",
+        "_count",
+        "_days",
         "_diagnoses",
         "_first",
         "_goals",
@@ -122,6 +141,7 @@ class RuleIndex:
         "_plain",
         "_severity",
         "_size",
+        "_unmet",
         "condition_rules",
         "effects",
         "scoring",
@@ -132,11 +152,12 @@ class RuleIndex:
         self._ids = tuple(rule.id for rule in rules)
         self._areas, self._causes, self._phases = _AnyOf(), _AnyOf(), _AnyOf()
         self._goals, self._health_any, self._complaints = _AnyOf(), _AnyOf(), _AnyOf()
+        self._days, self._count = _Windows(), _Windows()
         self._diagnoses: dict[str, int] = {}
         self._need: dict[str, int] = {}  # finding -> rules whose health_all names it
+        self._unmet = Memo(10_000)  # a profile's findings -> the rules whose health_all they fall short of
         self._severity = [0] * len(_PAIN_SCALE)
-        self._first = self._plain = self._checked = self.condition_rules = 0
-        self._checks: dict[int, Check] = {}
+        self._first = self._plain = self.condition_rules = 0
         # Which rules do what, so an answer skips whole steps when no fired rule needs them.
         self.effects = dict.fromkeys(("refer", "stop", "note", "restrict", "score", "plan"), 0)
         scoring: dict[str, int] = {}  # technique -> the rules that give it a reason
@@ -160,6 +181,8 @@ class RuleIndex:
             self._goals.file(bit, rule.goals)
             self._health_any.file(bit, rule.health_any)
             self._complaints.file(bit, rule.conditions)
+            self._days.file(bit, rule.days)
+            self._count.file(bit, rule.area_count)
             for finding in rule.health_all or ():
                 self._need[finding] = self._need.get(finding, 0) | bit
             for score in _PAIN_SCALE:
@@ -173,10 +196,6 @@ class RuleIndex:
                 self._plain |= bit  # may fire on its conditions, not only on a named diagnosis
             if rule.kind == "condition":
                 self.condition_rules |= bit
-            check = residual_check(rule)
-            if check is not None:
-                self._checks[position] = check
-                self._checked |= bit
         self.scoring = tuple(sorted(scoring.items()))
         effects = self.effects
         effects["head"] = effects["refer"] | effects["stop"] | effects["note"] | effects["restrict"]
@@ -188,28 +207,34 @@ class RuleIndex:
         return self._size
 
     def _candidates(self, r: Resolved) -> int:
-        """The rules whose listed conditions hold for ``r``, bar complaints, diagnoses and windows."""
+        """The rules whose listed conditions hold for ``r``, bar complaints and diagnoses."""
         mask = (
             self._plain
-            & self._areas.mask(r.areas)
-            & self._phases.mask((r.phase,))
-            & self._goals.mask(r.goals)
+            & self._areas.any(r.areas)
+            & self._phases.one(r.phase)
+            & self._goals.any(r.goals)
             & self._severity[r.severity]
+            & self._causes.one(r.cause)
         )
         if mask:
-            mask &= self._causes.free if r.cause is None else self._causes.mask((r.cause,))
-        health = r.health
-        if mask and self._need_any:
-            unmet = self._need_any
-            if health:
-                unmet = 0
-                for finding, need in self._need.items():
-                    if finding not in health:
-                        unmet |= need
-            mask &= ~unmet
-        if mask:
-            mask &= self._health_any.mask(health)
+            mask &= self._days.at(r.days) & self._count.at(len(r.areas))
+        if mask and (self._need_any or self._health_any.by_value):
+            health = r.health
+            mask &= self._health_any.any(health) & ~self._short_of(health)
         return mask
+
+    def _short_of(self, health: frozenset[str]) -> int:
+        """The rules needing every one of several findings (``health_all``) that ``health`` does not all hold."""
+        if not self._need_any:
+            return 0
+        unmet: int | None = self._unmet.get(health)
+        if unmet is None:
+            unmet = 0
+            for finding, need in self._need.items():
+                if finding not in health:
+                    unmet |= need
+            self._unmet.put(health, unmet)
+        return unmet
 
     def _named(self, r: Resolved) -> int:
         named = 0
@@ -217,12 +242,10 @@ class RuleIndex:
             named |= self._diagnoses.get(diagnosis, 0)
         return named
 
-    def _second(self, mask: int, r: Resolved, matched: frozenset[str]) -> int:
+    def _second(self, mask: int, matched: frozenset[str]) -> int:
         """The rules naming complaints that hold, given the complaints matched."""
         second = mask & ~self._first & ~self._complaints.free
-        if second:
-            second = self._passing(second & self._complaints.mask(matched), r, matched)
-        return second
+        return second & self._complaints.any(matched) if second else 0
 
     def fire(self, r: Resolved) -> tuple[int, int]:
         """The mask of the rules that fire for ``r``, and of the complaint rules among them.
@@ -231,30 +254,19 @@ class RuleIndex:
         they are a second pass, run when the first matched any.
         """
         mask = self._candidates(r)
-        named = self._named(r)
-        first = self._passing(mask & self._first, r, _NONE) | (named & self._first)
+        named = self._named(r) if r.diagnoses else 0
+        first = (mask | named) & self._first
         complaints = first & self.condition_rules
         if not complaints:
             return first, 0
         ids = self._ids
-        second = self._second(mask, r, frozenset(ids[position] for position in bits(complaints)))
+        second = self._second(mask, frozenset(ids[position] for position in bits(complaints)))
         return first | second | (named & ~self._first), complaints
 
     def holding(self, r: Resolved, matched: frozenset[str]) -> int:
         """The mask of the rules that hold for ``r`` once ``matched`` complaints are known (one pass)."""
         mask = self._candidates(r)
-        first = self._passing(mask & self._first, r, matched)
-        return first | self._second(mask, r, matched) | self._named(r)
-
-    def _passing(self, mask: int, r: Resolved, matched: frozenset[str]) -> int:
-        """``mask`` less the rules whose day or area-count window fails."""
-        doubtful = mask & self._checked
-        if doubtful:
-            checks = self._checks
-            for position in bits(doubtful):
-                if not checks[position](r, matched):
-                    mask &= ~(1 << position)
-        return mask
+        return (mask & self._first) | self._second(mask, matched) | (self._named(r) if r.diagnoses else 0)
 
 
 _NONE: frozenset[str] = frozenset()

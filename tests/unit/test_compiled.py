@@ -161,8 +161,8 @@ def test_severity_ranges_are_indexed_exactly(tmp_path: Path) -> None:
         assert "off_scale" not in fired
 
 
-def test_every_rule_condition_is_known_to_the_residual_check() -> None:
-    """CompiledRule's fields are the ones holds() and residual_check() were written for; a new one must join both."""
+def test_every_rule_condition_is_known_to_the_index() -> None:
+    """CompiledRule's fields are the ones holds() and RuleIndex were written for; a new one must join both."""
     import dataclasses
 
     from massage_rules._knowledge import CompiledRule
@@ -206,4 +206,4 @@ def test_every_rule_condition_is_known_to_the_residual_check() -> None:
         "note_item",
     }
     fields = {f.name for f in dataclasses.fields(CompiledRule)}
-    assert fields - others == conditions, "a new rule field: test it in holds() and in _compiled.residual_check()"
+    assert fields - others == conditions, "a new rule field: test it in holds() and in _compiled.RuleIndex"
