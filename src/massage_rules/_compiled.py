@@ -331,6 +331,7 @@ class Tables:
         "plans",
         "ranked",
         "scored",
+        "screen_of",
         "screens",
         "source_refs",
         "stamp",
@@ -382,6 +383,7 @@ class Tables:
         }
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
+        self.screen_of = Memo()  # (restricting rules fired, areas, findings with their areas) -> the screen
         self.screens = Memo()  # a screen's restrictions -> a number never given to other restrictions
         self.counter = itertools.count()
         self.placed = Memo()  # (screen number, technique, its areas, whole-body areas) -> where it may go, or None

@@ -123,7 +123,7 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
     if profile.conditions:
         diagnoses, code_notes = _resolve_diagnoses(profile.conditions, knowledge)
     return Resolved(
-        profile if profile.phase == phase else profile.model_copy(update={"phase": phase}),
+        profile if profile.phase == phase else _with_phase(profile, phase),
         frozenset(profile.areas),
         profile.cause,
         phase,
@@ -137,6 +137,17 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
     )
 
 
+def _with_phase(profile: ClientProfile, phase: str) -> ClientProfile:
+    """``profile`` with the phase its days fall in: ``model_copy(update=...)`` without its generic machinery."""
+    copy = ClientProfile.__new__(ClientProfile)
+    _set(copy, "__dict__", {**profile.__dict__, "phase": phase})
+    _set(copy, "__pydantic_fields_set__", profile.__pydantic_fields_set__ | {"phase"})
+    _set(copy, "__pydantic_extra__", None)
+    _set(copy, "__pydantic_private__", None)
+    return copy
+
+
+_set = object.__setattr__
 _NO_AREAS: dict[str, frozenset[str]] = {}  # shared by every profile without findings; never written to
 
 
@@ -284,6 +295,18 @@ class _Screen:
 
 
 _UNRESTRICTED = _Screen.nothing()
+
+
+def _screen(restricting_mask: int, restricting: tuple[CompiledRule, ...], r: Resolved, kb: KnowledgeBase) -> _Screen:
+    """The screen for these restricting rules on these areas and findings; memoised, as screens are never written to."""
+    key = (restricting_mask, r.areas, frozenset(r.health_areas.items()))
+    memo = kb._tables.screen_of
+    screen: _Screen | None = memo.get(key)
+    if screen is None:
+        screen = memo.put(key, _Screen(restricting, r, kb))
+    return screen
+
+
 _UNKNOWN: Any = object()  # a memo miss, where None is a value
 
 
@@ -597,7 +620,9 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     fired_mask, complaint_mask = index.fire(r)
     head = _head(fired_mask, complaint_mask, r.diagnoses, kb)
     referral, no_massage = head.referral, head.no_massage
-    screen = _Screen(head.restricting, r, kb) if head.restricting else _UNRESTRICTED
+    screen = (
+        _screen(fired_mask & index.effects["restrict"], head.restricting, r, kb) if head.restricting else _UNRESTRICTED
+    )
     techniques: tuple[RankedTechnique, ...] = ()
     avoided: tuple[Avoidance, ...] = ()
     limits: tuple[PressureLimit, ...] = ()
