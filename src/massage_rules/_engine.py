@@ -385,25 +385,26 @@ def _rank(
     assert candidates is not None
     restricted = bool(screen.forbids or screen.caps or screen.allow)
     r_areas = r.areas
-    whole_body = knowledge.whole_body_areas & r_areas
+    number = screen.number
     placed = tables.placed
     entries = tables.ranked
     ranked: list[RankedTechnique] = []
     cited: set[str] = set()
     offered = 0
     for tech_id, bit, mask, where, lowest, highest, scored in candidates:
-        areas = r_areas if where is None else r_areas.intersection(where)
-        skip = _NOWHERE
-        if restricted:
-            where_key = (screen.number, tech_id, areas, whole_body)
-            place = placed.get(where_key, _UNKNOWN)
-            if place is _UNKNOWN:
-                place = placed.put(where_key, _restrict(tech_id, lowest, highest, areas, whole_body, screen))
-            if place is None:
-                continue
-            areas, skip, highest = place
-        elif not areas:
+        where_key = (number, tech_id, r_areas)
+        place = placed.get(where_key, _UNKNOWN)
+        if place is _UNKNOWN:
+            areas = r_areas if where is None else r_areas.intersection(where)
+            if restricted:
+                whole_body = knowledge.whole_body_areas & r_areas
+                place = _restrict(tech_id, lowest, highest, areas, whole_body, screen)
+            else:
+                place = (areas, _NOWHERE, highest) if areas else None
+            placed.put(where_key, place)
+        if place is None:
             continue
+        areas, skip, highest = place
         rank = len(ranked) + 1
         entry_key = (tech_id, mask, rank, areas, skip, highest)
         entry: RankedTechnique | None = entries.get(entry_key)
