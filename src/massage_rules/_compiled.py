@@ -14,7 +14,6 @@ tables. All of them are immutable, so sharing them between answers is safe.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -319,20 +318,16 @@ class Tables:
 
     __slots__ = (
         "advice",
+        "avoidances",
         "avoided",
         "candidates",
         "cited",
-        "counter",
         "heads",
         "index",
         "limits",
         "matched_conditions",
-        "placed",
         "plans",
-        "ranked",
         "scored",
-        "screen_of",
-        "screens",
         "source_refs",
         "stamp",
         "technique_bits",
@@ -382,16 +377,12 @@ class Tables:
             for tid, t in techniques.items()
         }
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
+        self.avoidances = Memo()  # (technique, area, rule, kind) -> that avoidance, shared by every list
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
-        self.screen_of = Memo()  # (restricting rules fired, areas, findings with their areas) -> the screen
-        self.screens = Memo()  # a screen's restrictions -> a number never given to other restrictions
-        self.counter = itertools.count()
-        self.placed = Memo()  # (screen number, technique, its areas, whole-body areas) -> where it may go, or None
         self.cited = Memo()  # the sources an answer cites -> their references, in id order
         self.heads = Memo()  # (fired rules that screen or note, complaints, diagnoses) -> the answer's head
         self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice, techniques offered) -> the plan
         self.candidates = Memo()  # the fired scoring rules -> the techniques that score, best first
         # A bit per scoring technique, in the order of ``index.scoring``: a set of offered techniques as an int.
         self.technique_bits = tuple(1 << i for i in range(len(self.index.scoring)))
-        self.ranked = Memo()  # (technique, its fired rules, rank, areas, skipped, top pressure) -> its entry
         self.scored = Memo()  # (technique, its fired rules) -> (score, rounded, reasons shown, sources)

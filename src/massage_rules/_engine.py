@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from ._codes import is_icd10_code, resolve_icd10
 from ._compiled import Tables, bits, trusted
@@ -238,7 +237,7 @@ class _Screen:
         screen = cls.__new__(cls)
         screen.warnings, screen.forbids, screen.caps, screen.allow = [], [], [], []
         screen.forbid_sets, screen.cap_limits = [], []
-        screen.key, screen.number = ((), (), ()), -1
+        screen.key = ((), (), ())
         return screen
 
     def __init__(self, fired: Iterable[CompiledRule], r: Resolved, knowledge: KnowledgeBase) -> None:
@@ -259,15 +258,12 @@ class _Screen:
         # The same restrictions as plain values, for the per-technique loop in ranking.
         self.forbid_sets = [(rule.forbid_set, scope) for rule, scope in self.forbids]
         self.cap_limits = [(rule.cap.max, scope) for rule, scope in self.caps if rule.cap is not None]
-        # What the restrictions are, as a key; and a number for it that is never reused, for shorter keys.
+        # What the restrictions are, as a key for the memo of avoided lists.
         self.key = (
             tuple((rule.id, scope) for rule, scope in self.forbids),
             tuple(rule.id for rule in self.allow),
             tuple((rule.id, scope) for rule, scope in self.caps),
         )
-        numbers = knowledge._tables.screens
-        number: int | None = numbers.get(self.key)
-        self.number = number if number is not None else numbers.put(self.key, next(knowledge._tables.counter))
 
     def _scope(self, rule: CompiledRule, on: str, distal: bool) -> frozenset[str] | None:
         r = self._r
@@ -297,19 +293,6 @@ class _Screen:
 _UNRESTRICTED = _Screen.nothing()
 
 
-def _screen(restricting_mask: int, restricting: tuple[CompiledRule, ...], r: Resolved, kb: KnowledgeBase) -> _Screen:
-    """The screen for these restricting rules on these areas and findings; memoised, as screens are never written to."""
-    key = (restricting_mask, r.areas, frozenset(r.health_areas.items()))
-    memo = kb._tables.screen_of
-    screen: _Screen | None = memo.get(key)
-    if screen is None:
-        screen = memo.put(key, _Screen(restricting, r, kb))
-    return screen
-
-
-_UNKNOWN: Any = object()  # a memo miss, where None is a value
-
-
 def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoidance, ...], frozenset[str]]:
     """What the fired restrictions rule out, and the sources they cite; memoised by the restrictions."""
     key = screen.key
@@ -318,13 +301,29 @@ def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoida
     if known is not None:
         return known
     found: dict[tuple[str, str, str], Avoidance] = {}
+    shared = knowledge._tables.avoidances
+    cited: set[str] = set()
 
     def add(tech: str, area: str | None, rule: CompiledRule, kind: AvoidanceKind) -> None:
         key = (tech, area or "", rule.id)
         if key not in found:
-            found[key] = trusted(
-                Avoidance, technique=tech, area=area, rule=rule.id, kind=kind, reason=rule.text, sources=rule.sources
-            )
+            item: Avoidance | None = shared.get((*key, kind))
+            if item is None:
+                item = shared.put(
+                    (*key, kind),
+                    trusted(
+                        Avoidance,
+                        technique=tech,
+                        area=area,
+                        rule=rule.id,
+                        kind=kind,
+                        reason=rule.text,
+                        sources=rule.sources,
+                    ),
+                )
+            assert item is not None
+            found[key] = item
+            cited.update(rule.sources)
 
     for rule, scope in screen.forbids:
         for tech in sorted(rule.forbid_set if rule.forbid_set is not None else knowledge.techniques):
@@ -343,7 +342,7 @@ def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoida
                 for area in sorted(scope) if scope is not None else (None,):
                     add(tech_id, area, rule, "pressure_cap")
     avoided = tuple(found[k] for k in sorted(found))
-    return memo.put(key, (avoided, frozenset(_cited([a.sources for a in avoided]))))  # type: ignore[no-any-return]
+    return memo.put(key, (avoided, frozenset(cited)))  # type: ignore[no-any-return]
 
 
 def _limits(screen: _Screen, knowledge: KnowledgeBase) -> tuple[PressureLimit, ...]:
@@ -376,7 +375,9 @@ def _rank(
     The order follows from the scores alone, and a score from which of the
     technique's rules fired: so the techniques that score, in order, are memoised
     by the mask of fired scoring rules, and each profile only filters them by
-    place. A ranked entry (its rank and place included) is memoised too.
+    place. Entries are built per answer: they rarely recur (rank and areas vary),
+    and a memo of them would keep many objects alive for the garbage collector to
+    walk again and again.
     """
     tables = knowledge._tables
     candidates: tuple[_Candidate, ...] | None = tables.candidates.get(scoring)
@@ -385,50 +386,43 @@ def _rank(
     assert candidates is not None
     restricted = bool(screen.forbids or screen.caps or screen.allow)
     r_areas = r.areas
-    number = screen.number
-    placed = tables.placed
-    entries = tables.ranked
+    whole_body = knowledge.whole_body_areas & r_areas if restricted else _NOWHERE
     ranked: list[RankedTechnique] = []
     cited: set[str] = set()
     offered = 0
-    for tech_id, bit, mask, where, lowest, highest, scored in candidates:
-        where_key = (number, tech_id, r_areas)
-        place = placed.get(where_key, _UNKNOWN)
-        if place is _UNKNOWN:
-            areas = r_areas if where is None else r_areas.intersection(where)
-            if restricted:
-                whole_body = knowledge.whole_body_areas & r_areas
-                place = _restrict(tech_id, lowest, highest, areas, whole_body, screen)
-            else:
-                place = (areas, _NOWHERE, highest) if areas else None
-            placed.put(where_key, place)
-        if place is None:
+    all_areas: tuple[str, ...] | None = None
+    static = tables.techniques
+    for tech_id, bit, _mask, where, lowest, highest, scored in candidates:
+        areas = r_areas if where is None else r_areas.intersection(where)
+        skip = _NOWHERE
+        if restricted:
+            place = _restrict(tech_id, lowest, highest, areas, whole_body, screen)
+            if place is None:
+                continue
+            areas, skip, highest = place
+        elif not areas:
             continue
-        areas, skip, highest = place
-        rank = len(ranked) + 1
-        entry_key = (tech_id, mask, rank, areas, skip, highest)
-        entry: RankedTechnique | None = entries.get(entry_key)
-        if entry is None:
-            name, _lowest, _highest, _where, cpt, evidence = tables.techniques[tech_id]
-            entry = entries.put(
-                entry_key,
-                trusted(
-                    RankedTechnique,
-                    id=tech_id,
-                    name=name,
-                    rank=rank,
-                    score=scored[1],
-                    areas=tuple(sorted(areas)),
-                    skip_areas=tuple(sorted(skip)) if skip else (),
-                    pressure_min=lowest,
-                    pressure_max=highest,
-                    cpt=cpt,
-                    evidence=evidence,
-                    reasons=scored[2],
-                ),
+        if areas is r_areas:
+            shown = all_areas = all_areas or tuple(sorted(r_areas))
+        else:
+            shown = tuple(sorted(areas))
+        name, _lowest, _highest, _where, cpt, evidence = static[tech_id]
+        ranked.append(
+            trusted(
+                RankedTechnique,
+                id=tech_id,
+                name=name,
+                rank=len(ranked) + 1,
+                score=scored[1],
+                areas=shown,
+                skip_areas=tuple(sorted(skip)) if skip else (),
+                pressure_min=lowest,
+                pressure_max=highest,
+                cpt=cpt,
+                evidence=evidence,
+                reasons=scored[2],
             )
-        assert entry is not None
-        ranked.append(entry)
+        )
         cited |= scored[3]
         offered |= bit
     return tuple(ranked), cited, offered
@@ -621,9 +615,7 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     fired_mask, complaint_mask = index.fire(r)
     head = _head(fired_mask, complaint_mask, r.diagnoses, kb)
     referral, no_massage = head.referral, head.no_massage
-    screen = (
-        _screen(fired_mask & index.effects["restrict"], head.restricting, r, kb) if head.restricting else _UNRESTRICTED
-    )
+    screen = _Screen(head.restricting, r, kb) if head.restricting else _UNRESTRICTED
     techniques: tuple[RankedTechnique, ...] = ()
     avoided: tuple[Avoidance, ...] = ()
     limits: tuple[PressureLimit, ...] = ()
