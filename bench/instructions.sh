@@ -1,26 +1,36 @@
 #!/bin/sh
 # Instructions per profile through recommend_many on the bundled knowledge, counted by callgrind.
+#
 # Timings on a shared machine swing by +-30%; an instruction count does not, so compare changes with this.
-# Takes about two minutes. Usage: sh bench/instructions.sh
+# The profiles counted are new to the engine: it first answers 5,000 others (so its memo tables are
+# in the state of a long batch), then 1,000 fresh ones are counted, garbage collection included.
+#
+# Usage: sh bench/instructions.sh [GIT-REVISION]   (default: the working tree). Takes 3-5 minutes.
 set -e
-here=$(dirname "$0")
-script=$(mktemp)
-cat > "$script" <<PY
-import sys
+here=$(cd "$(dirname "$0")" && pwd)
+src="$here/../src"
+work=$(mktemp -d)
+if [ -n "$1" ]; then
+    git -C "$here/.." archive "$1" | tar -x -C "$work"
+    src="$work/src"
+fi
+cat > "$work/count.py" <<PY
+import collections, gc, sys
 sys.path.insert(0, "$here")
 import run
 import massage_rules as mr
 kb = mr.load_knowledge()
-profiles = run.realistic_profiles(kb, 1000)
-list(mr.recommend_many(profiles, kb))
-for _ in range(int(sys.argv[1])):
-    list(mr.recommend_many(profiles, kb))
+collections.deque(mr.recommend_many(run.realistic_profiles(kb, 5000, seed=8), kb), maxlen=0)
+fresh = run.realistic_profiles(kb, 1000, seed=100)
+gc.collect()
+if sys.argv[1] == "1":
+    collections.deque(mr.recommend_many(fresh, kb), maxlen=0)
 PY
 count() {
-    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null python "$script" "$1" 2>&1 \
-        | awk '/Collected/ {print $4}'
+    PYTHONPATH="$src" PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        python "$work/count.py" "$1" 2>&1 | awk '/Collected/ {print $4}'
 }
 base=$(count 0)
 more=$(count 1)
-rm -f "$script"
-echo "instructions per profile: $(( (more - base) / 1000 ))"
+rm -rf "$work"
+echo "instructions per fresh profile: $(( (more - base) / 1000 ))"
