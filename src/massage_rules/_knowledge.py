@@ -18,7 +18,6 @@ import stat
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import _schema as s
-from ._compiled import Tables
+from ._compiled import Tables, trusted
 from ._packs import apply_overrides
 from ._plan import PlanKnowledge, compile_plan_settings
 from ._yaml import YamlLoadError, load_yaml_text, locate
@@ -40,12 +39,15 @@ MAX_PROBLEMS_PER_FILE = 50
 
 
 def bundled_knowledge_paths() -> tuple[Path, ...]:
-    """The bundled knowledge files: inside the installed package, or at the source checkout's root."""
-    packaged = resources.files("massage_rules") / "knowledge"
-    if packaged.is_dir():
-        folder = Path(str(packaged))
-    else:  # an editable install or a source checkout: the files stay at the repository root
-        folder = Path(__file__).resolve().parents[2] / "knowledge"
+    """The bundled knowledge files: inside the installed package, or at the source checkout's root.
+
+    A plain path next to this module, as ``importlib.resources`` would give for a
+    package on disk (the only kind that works here), without importing its readers.
+    """
+    package = Path(__file__).resolve().parent
+    folder = package / "knowledge"
+    if not folder.is_dir():  # an editable install or a source checkout: the files stay at the repository root
+        folder = package.parents[1] / "knowledge"
     return tuple(sorted(folder.glob("*.yaml")))
 
 
@@ -663,11 +665,17 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
 
 
 def _finish(rule: CompiledRule) -> CompiledRule:
-    """Build the rule's answer parts once, so that no answer has to build them again."""
+    """Build the rule's answer parts once, so that no answer has to build them again.
+
+    Built with ``trusted``: every value is already of its field's type (validated
+    knowledge), and validating would first build these models' validators, which
+    costs a fresh ``suggest`` more than the parts themselves.
+    """
     reasons = tuple(
         (
             tech,
-            Reason(
+            trusted(
+                Reason,
                 rule=rule.id,
                 effect=rule.effect_label,
                 points=points,
@@ -680,7 +688,8 @@ def _finish(rule: CompiledRule) -> CompiledRule:
     )
     referral = None
     if rule.refer is not None:
-        referral = Referral(
+        referral = trusted(
+            Referral,
             reason=rule.text,
             urgency=rule.refer.urgency,
             rule=rule.id,
@@ -689,8 +698,10 @@ def _finish(rule: CompiledRule) -> CompiledRule:
         )
     stop = None
     if rule.no_massage is not None:
-        stop = NoMassageNow(reason=rule.text, rule=rule.id, come_back=rule.no_massage.come_back, sources=rule.sources)
-    note_item = Note(rule=rule.id, text=rule.note, sources=rule.sources) if rule.note else None
+        stop = trusted(
+            NoMassageNow, reason=rule.text, rule=rule.id, come_back=rule.no_massage.come_back, sources=rule.sources
+        )
+    note_item = trusted(Note, rule=rule.id, text=rule.note, sources=rule.sources) if rule.note else None
     return dataclasses.replace(rule, reasons=reasons, referral=referral, stop=stop, note_item=note_item)
 
 
@@ -755,7 +766,7 @@ def _technique_rules(techniques: Mapping[str, _Located], goals: Mapping[str, _Lo
                 effect_label="score",
                 label=f"{phase} phase",
                 phases=frozenset([phase]),
-                forbid=s.Forbid(techniques=[ident], where=where),
+                forbid=s.Forbid.model_construct(techniques=[ident], where=where),
                 forbid_set=frozenset([ident]),
                 specificity=1,
             )
@@ -764,7 +775,7 @@ def _technique_rules(techniques: Mapping[str, _Located], goals: Mapping[str, _Lo
 def _condition_rule(item: _Located) -> CompiledRule:
     cond: s.Condition = item.value
     fields = _when_fields(cond.match)
-    forbid = s.Forbid(techniques=list(cond.forbid), where="problem_areas") if cond.forbid else None
+    forbid = s.Forbid.model_construct(techniques=list(cond.forbid), where="problem_areas") if cond.forbid else None
     return CompiledRule(
         id=cond.id,
         text=cond.text,
