@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import _schema as s
+from ._cache import CacheStore
 from ._compiled import Tables, trusted
 from ._packs import apply_overrides
 from ._plan import PlanKnowledge, compile_plan_settings
@@ -208,11 +209,18 @@ class _Checker:
         return False
 
 
-def _read(path: Path, checker: _Checker) -> tuple[s.KnowledgeFile, Any, bytes] | None:
+def _read(path: Path, checker: _Checker, cache: CacheStore | None = None) -> tuple[s.KnowledgeFile, Any, bytes] | None:
+    """The file's validated model, its loaded data (or the cached positions) and its bytes; None after a problem."""
     name = str(path)
     raw = _read_bytes(path, checker)
     if raw is None:
         return None
+    file_hash = ""
+    if cache is not None:
+        file_hash = hashlib.sha256(raw).hexdigest()
+        hit = cache.get(file_hash, s.KnowledgeFile)
+        if hit is not None:
+            return hit[0], hit[1], raw
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         checker.error((name, 1, 1), "is UTF-16 text; save it as UTF-8")
         return None
@@ -252,6 +260,8 @@ def _read(path: Path, checker: _Checker) -> tuple[s.KnowledgeFile, Any, bytes] |
                 suggestion = _suggest_field(loc)
             checker.error((name, *locate(data, loc)), message, rule, suggestion)
         return None
+    if cache is not None:
+        cache.add(file_hash, model, data)
     return model, data, raw
 
 
@@ -395,10 +405,11 @@ def load_knowledge(extra: Sequence[str | Path] = (), *, bundled: bool = True) ->
         if not isinstance(item, str | os.PathLike):
             problem = f"extra[{i}]: expected a file path, not {type(item).__name__}"
             raise KnowledgeError([Problem(0, "<extra>", 0, 0, problem)])
-    paths = [*(bundled_knowledge_paths() if bundled else ()), *(Path(p) for p in extra)]
+    own = bundled_knowledge_paths() if bundled else ()
+    paths = [*own, *(Path(p) for p in extra)]
     if not paths:
         raise KnowledgeError([Problem(0, "<none>", 0, 0, "no knowledge files to load")])
-    return _load_paths(tuple(paths))
+    return _load_paths(tuple(paths), cached=len(own))
 
 
 @functools.lru_cache(maxsize=1)
@@ -417,9 +428,10 @@ def check_paths(paths: Sequence[Path]) -> tuple[KnowledgeBase | None, tuple[Prob
     return base, tuple(sorted(checker.problems))
 
 
-def _load_paths(paths: tuple[Path, ...], checker: _Checker | None = None) -> KnowledgeBase:
+def _load_paths(paths: tuple[Path, ...], checker: _Checker | None = None, cached: int = 0) -> KnowledgeBase:
+    """Load ``paths``; the first ``cached`` of them (the bundled files) may come from the cache (see ``_cache``)."""
     with _gc_paused():
-        return _load_paths_now(paths, checker)
+        return _load_paths_now(paths, checker, cached)
 
 
 @contextlib.contextmanager
@@ -440,18 +452,21 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _load_paths_now(paths: tuple[Path, ...], checker: _Checker | None) -> KnowledgeBase:
+def _load_paths_now(paths: tuple[Path, ...], checker: _Checker | None, cached: int) -> KnowledgeBase:
     checker = checker if checker is not None else _Checker()
     files: list[tuple[str, s.KnowledgeFile, Any]] = []
     digest = hashlib.sha256()
-    for path in paths:
-        read = _read(path, checker)
+    cache = CacheStore.open() if cached else None
+    for i, path in enumerate(paths):
+        read = _read(path, checker, cache if i < cached else None)
         if read is None:
             continue
         model, data, raw = read
         files.append((str(path), model, data))
         digest.update(len(raw).to_bytes(8, "big"))
         digest.update(raw)
+    if cache is not None:
+        cache.save()
     if checker.problems:
         raise KnowledgeError(checker.problems)
     base = _compile(files, checker, digest.hexdigest())
