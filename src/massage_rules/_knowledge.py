@@ -98,6 +98,9 @@ class CompiledRule:
         return any(e is not None for e in (self.forbid, self.cap, self.allow_only, self.refer, self.no_massage))
 
 
+_RULE_FIELDS = tuple(field.name for field in dataclasses.fields(CompiledRule))
+
+
 @dataclass(frozen=True, slots=True)
 class _Located:
     value: Any
@@ -717,7 +720,10 @@ def _finish(rule: CompiledRule) -> CompiledRule:
             NoMassageNow, reason=rule.text, rule=rule.id, come_back=rule.no_massage.come_back, sources=rule.sources
         )
     note_item = trusted(Note, rule=rule.id, text=rule.note, sources=rule.sources) if rule.note else None
-    return dataclasses.replace(rule, reasons=reasons, referral=referral, stop=stop, note_item=note_item)
+    # dataclasses.replace, without its per-call walk over the fields (a tenth of compiling the bundled base)
+    values = {name: getattr(rule, name) for name in _RULE_FIELDS}
+    values.update(reasons=reasons, referral=referral, stop=stop, note_item=note_item)
+    return CompiledRule(**values)
 
 
 def _origin(item: _Located) -> str:
