@@ -2,6 +2,7 @@
 
     python bench/run.py                 # everything, 5 repeats, medians
     python bench/run.py --quick         # a smoke run: fewer profiles, 100 and 1,000 rules only
+    python bench/run.py --startup-only  # only the start-up section (21 rounds; with --quick, 5)
     taskset -c 1 python bench/run.py    # pin to one core
 
 zen-engine comes from the optional ``bench`` extra (``pip install -e '.[bench]'``);
@@ -143,10 +144,20 @@ def bench_bundled(n: int, repeats: int) -> dict[str, Any]:
             if round_:
                 runs.setdefault(name, []).append(took)
     fired = statistics.mean(len(fire(resolve_profile(p, kb), kb)[0]) for p in check)
-    load_s = median_time(mr.load_knowledge, repeats)
+    load_s = median_time(mr.load_knowledge, repeats)  # the knowledge cache warm, as after the first run
+    was = os.environ.get("MASSAGE_RULES_NO_CACHE")
+    os.environ["MASSAGE_RULES_NO_CACHE"] = "1"
+    try:
+        parse_s = median_time(mr.load_knowledge, repeats)  # parsing and validating every file
+    finally:
+        if was is None:
+            del os.environ["MASSAGE_RULES_NO_CACHE"]
+        else:
+            os.environ["MASSAGE_RULES_NO_CACHE"] = was
     out: dict[str, Any] = {
         "knowledge": repr(kb),
         "load_knowledge_ms": round(load_s * 1e3, 1),
+        "load_knowledge_no_cache_ms": round(parse_s * 1e3, 1),
         "profiles": n,
         "mean_fired_rules": round(fired, 1),
     }
@@ -261,28 +272,39 @@ FLOOR = "import yaml, pydantic\nclass M(pydantic.BaseModel):\n    x: int\nM(x=1)
 
 
 def startup(runs: int) -> dict[str, Any]:
-    """Wall time of fresh processes: the floor, ``import massage_rules``, and ``suggest`` for one profile."""
+    """CPU and wall time of fresh processes: the floor, ``import massage_rules``, ``suggest`` for one profile.
+
+    As installed: the package's bytecode is compiled first (pip does that when it
+    installs a wheel; an editable install under PYTHONDONTWRITEBYTECODE would
+    otherwise compile every module in every process), and the knowledge cache,
+    in a folder of its own, is warmed by one run. ``suggest_no_cache`` runs with
+    ``MASSAGE_RULES_NO_CACHE=1``: what the first run after an install or an edit costs.
+    """
+    import compileall
+
+    compileall.compile_dir(str(Path(mr.__file__).parent), quiet=1)
     suggest = shutil.which("suggest", path=str(Path(sys.executable).parent)) or shutil.which("suggest")
+    run_suggest = [suggest] if suggest else [sys.executable, "-m", "massage_rules._cli_entry"]
     commands = {
         "floor": [sys.executable, "-c", FLOOR],
         "import_massage_rules": [sys.executable, "-c", "import massage_rules"],
-        "suggest_one_profile": [
-            *([suggest] if suggest else [sys.executable, "-m", "massage_rules"]),
-            *ONE_PROFILE,
-        ],
-        "suggest_one_profile_json": [
-            *([suggest] if suggest else [sys.executable, "-m", "massage_rules"]),
-            *ONE_PROFILE,
-            "--json",
-        ],
+        "suggest_one_profile": [*run_suggest, *ONE_PROFILE],
+        "suggest_one_profile_json": [*run_suggest, *ONE_PROFILE, "--json"],
+        "suggest_no_cache": [*run_suggest, *ONE_PROFILE],
     }
+    cache = tempfile.mkdtemp(prefix="massage-rules-bench-cache-")
+    env = dict(os.environ, MASSAGE_RULES_CACHE_DIR=cache)
+    env.pop("MASSAGE_RULES_NO_CACHE", None)
+    envs = dict.fromkeys(commands, env)
+    envs["suggest_no_cache"] = dict(env, MASSAGE_RULES_NO_CACHE="1")
+    subprocess.run(commands["suggest_one_profile"], capture_output=True, check=True, env=env)  # warms the cache
     times: dict[str, list[float]] = {name: [] for name in commands}
     cpu: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):  # interleaved, so a burst of load hits every command alike
         for name, cmd in commands.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            done = subprocess.run(cmd, capture_output=True, check=False)
+            done = subprocess.run(cmd, capture_output=True, check=False, env=envs[name])
             times[name].append(time.perf_counter() - start)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -296,6 +318,8 @@ def startup(runs: int) -> dict[str, Any]:
         floor = out[f"floor_{kind}_ms"]
         out[f"suggest_over_floor_{kind}"] = round(out[f"suggest_one_profile_{kind}_ms"] / floor, 2)
         out[f"suggest_json_over_floor_{kind}"] = round(out[f"suggest_one_profile_json_{kind}_ms"] / floor, 2)
+        out[f"suggest_no_cache_over_floor_{kind}"] = round(out[f"suggest_no_cache_{kind}_ms"] / floor, 2)
+    shutil.rmtree(cache, ignore_errors=True)
     return out
 
 
@@ -307,8 +331,9 @@ def main() -> None:
     parser.add_argument("--no-zen", action="store_true", help="skip zen-engine even if installed")
     parser.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
     parser.add_argument("--parts", default="bundled,synthetic,startup", help="which parts to run (default: all three)")
+    parser.add_argument("--startup-only", action="store_true", help="only the start-up section (--parts startup)")
     args = parser.parse_args()
-    parts = set(args.parts.split(","))
+    parts = {"startup"} if args.startup_only else set(args.parts.split(","))
     repeats = 2 if args.quick else args.repeats
     sizes = [100, 1000] if args.quick else [int(s) for s in args.sizes.split(",")]
     per_size = {100: 1000, 1000: 500, 10000: 100} if not args.quick else {100: 200, 1000: 100}

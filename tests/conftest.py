@@ -7,12 +7,22 @@ CI (``CI=true``) runs the derandomized "ci" profile, so a red run reproduces;
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 import massage_rules as mr
+
+# The suite must not write to the user's cache folder: the knowledge cache goes to a
+# folder of its own (set once, by the first process; xdist workers inherit it).
+if "MASSAGE_RULES_CACHE_DIR" not in os.environ:
+    _CACHE_DIR = tempfile.mkdtemp(prefix="massage-rules-test-cache-")
+    os.environ["MASSAGE_RULES_CACHE_DIR"] = _CACHE_DIR
+    atexit.register(shutil.rmtree, _CACHE_DIR, ignore_errors=True)
 
 settings.register_profile(
     "ci",

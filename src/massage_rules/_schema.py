@@ -6,10 +6,8 @@ cross-checks references. Meaning (which ids exist, what refers to what) is
 checked later, in ``_knowledge``.
 """
 
-from __future__ import annotations
-
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -29,7 +27,7 @@ PhaseFit = Literal["suited", "away_only", "unsuited"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     def model_post_init(self, context: Any, /) -> None:
         """Make list and dict fields read-only: a loaded knowledge base is shared and must not change."""
@@ -84,7 +82,7 @@ class SeverityBand(Named):
     nrs: Nrs  # the value the word stands for when a profile gives the word
 
     @model_validator(mode="after")
-    def _ordered(self) -> SeverityBand:
+    def _ordered(self) -> Self:
         if not self.min <= self.nrs <= self.max:
             raise ValueError("needs min <= nrs <= max")
         return self
@@ -114,7 +112,7 @@ class Range(_Strict):
     max: int | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> Range:
+    def _ordered(self) -> Self:
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min is greater than max")
         return self
@@ -147,7 +145,7 @@ class Dose(_Strict):
     text: Text | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> Dose:
+    def _ordered(self) -> Self:
         if self.sessions_min > self.sessions_max:
             raise ValueError("sessions_min is greater than sessions_max")
         return self
@@ -195,7 +193,7 @@ class Rule(_Strict):
 
     id: RuleId
     text: Text
-    when: When = When()
+    when: When = When.model_construct()
     score: dict[Id, float] | None = None
     forbid: Forbid | None = None
     cap_pressure: PressureCap | None = None
@@ -218,7 +216,7 @@ class Rule(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _has_effect(self) -> Rule:
+    def _has_effect(self) -> Self:
         effects = (
             self.score,
             self.forbid,
@@ -315,7 +313,7 @@ class Advice(_Strict):
 
     id: RuleId
     text: Text
-    when: When = When()
+    when: When = When.model_construct()
     techniques: list[Id] | None = None
     sources: list[Id] = Field(min_length=1)
 
@@ -379,7 +377,7 @@ class Billing(_Strict):
     sources: list[Id] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _threshold_within_unit(self) -> Billing:
+    def _threshold_within_unit(self) -> Self:
         if self.min_minutes_for_unit > self.unit_minutes:
             raise ValueError("min_minutes_for_unit is greater than unit_minutes")
         return self
@@ -415,7 +413,7 @@ class Override(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _one_action(self) -> Override:
+    def _one_action(self) -> Self:
         if self.disable_safety_rule and not self.disable:
             raise ValueError("disable_safety_rule needs disable: true")
         if self.disable == (self.score is not None):
@@ -429,11 +427,11 @@ class KnowledgeFile(_Strict):
     format: Literal[1] = 1
     pack: Pack | None = None
     sources: list[Source] = []
-    vocabulary: Vocabulary = Vocabulary()
+    vocabulary: Vocabulary = Vocabulary.model_construct()
     findings: list[Finding] = []
     techniques: list[Technique] = []
     conditions: list[Condition] = []
     rules: list[Rule] = []
-    plan: PlanSettings = PlanSettings()
+    plan: PlanSettings = PlanSettings.model_construct()
     billing: Billing | None = None
     overrides: list[Override] = []

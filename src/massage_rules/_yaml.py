@@ -19,7 +19,7 @@ try:  # the C parser is several times faster; constructors stay in Python
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
 
-__all__ = ["MarkedDict", "MarkedList", "YamlLoadError", "load_yaml_text", "locate"]
+__all__ = ["MarkedDict", "MarkedList", "Skeleton", "YamlLoadError", "load_yaml_text", "locate"]
 
 Position = tuple[int, int]
 
@@ -245,8 +245,69 @@ def load_yaml_text(text: str) -> Any:
         raise YamlLoadError(f"the document is nested more than {MAX_DEPTH} levels deep") from exc
 
 
+class Skeleton:
+    """Where each entry of a loaded document stood, without the values; :func:`locate` reads it like the data.
+
+    Plain JSON-ready data, so that the knowledge cache can keep it. A node is a
+    position packed into one int (``line << 32 | column``) for a scalar, and
+    ``[position, children]`` for a collection: a dict of key -> node for a
+    mapping, a list of nodes for a sequence.
+    """
+
+    __slots__ = ("root",)
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+
+    @classmethod
+    def of(cls, data: Any) -> Skeleton:
+        """The skeleton of data from :func:`load_yaml_text`; raises ``TypeError`` for a key that is not a string."""
+        return cls(_skeleton_node(data, getattr(data, "position", (0, 0))))
+
+    def locate(self, loc: Sequence[str | int]) -> Position:
+        """Best position for a path: the deepest step that has one, exactly as for the loaded data."""
+        node = self.root
+        for step in loc:
+            if isinstance(node, int):
+                break
+            children = node[1]
+            if isinstance(children, dict):
+                if not isinstance(step, str) or step not in children:
+                    break
+            elif not isinstance(step, int) or not 0 <= step < len(children):
+                break
+            node = children[step]
+        packed = node if isinstance(node, int) else node[0]
+        return packed >> 32, packed & 0xFFFFFFFF
+
+
+def _pack(position: Position) -> int:
+    line, column = position
+    if not (0 <= line < 1 << 32 and 0 <= column < 1 << 32):
+        raise TypeError(f"a position {position} too large to pack")
+    return line << 32 | column
+
+
+def _skeleton_node(value: Any, position: Position) -> Any:
+    if isinstance(value, MarkedDict):
+        children: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"a mapping key {key!r} that is not a string")
+            children[key] = _skeleton_node(item, value.key_positions[key])
+        return [_pack(position), children]
+    if isinstance(value, MarkedList):
+        pairs = zip(value, value.item_positions, strict=True)
+        return [_pack(position), [_skeleton_node(item, pos) for item, pos in pairs]]
+    if isinstance(value, dict | list):
+        raise TypeError("a collection without positions")
+    return _pack(position)
+
+
 def locate(data: Any, loc: Sequence[str | int]) -> Position:
     """Best position for a path into loaded data: the deepest step that has one."""
+    if isinstance(data, Skeleton):
+        return data.locate(loc)
     best: Position = getattr(data, "position", (0, 0))
     node = data
     for step in loc:

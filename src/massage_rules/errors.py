@@ -7,7 +7,6 @@ Both subclass :class:`ValueError` so ``except ValueError`` keeps working.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -23,6 +22,8 @@ __all__ = [
 
 def close_match(value: str, allowed: Iterable[str]) -> str | None:
     """Return the allowed value closest to ``value``, or None when nothing is close."""
+    import difflib  # only when there is a mistake to name: importing it costs every start-up
+
     candidates = sorted(set(allowed))
     lowered = {c.lower(): c for c in candidates}
     found = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)

@@ -6,15 +6,13 @@ normalises ids (``"Lower Back"`` becomes ``"lower_back"``); whether a value is
 known is checked against a knowledge base by :func:`massage_rules.recommend`.
 """
 
-from __future__ import annotations
-
 import decimal
 import math
 import numbers
 import re
 import unicodedata
 from collections.abc import Callable
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
@@ -172,7 +170,7 @@ _RANGES = {"severity": (0, 10), "days_since_onset": (0, 36_500)}
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 def _profile_error(exc: ValidationError) -> ProfileError:
@@ -226,7 +224,7 @@ class ClientProfile(_Frozen):
             raise _profile_error(exc) from None
 
     @classmethod
-    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> ClientProfile:
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> "ClientProfile":
         """Build a profile from a mapping; raise :class:`ProfileError` on any bad value."""
         if isinstance(obj, ClientProfile):
             return obj
@@ -296,7 +294,7 @@ class ClientProfile(_Frozen):
         return int(value)
 
     @model_validator(mode="after")
-    def _has_timing(self) -> ClientProfile:
+    def _has_timing(self) -> Self:
         if self.phase is None and self.days_since_onset is None:
             _refuse("phase", None, "give phase or days_since_onset (or both)")
         return self
