@@ -26,11 +26,18 @@ gc.collect()
 if sys.argv[1] == "1":
     collections.deque(mr.recommend_many(fresh, kb), maxlen=0)
 PY
+python=$(command -v python || command -v python3)  # run it with the project's virtual environment active
 count() {
     PYTHONPATH="$src" PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-        python "$work/count.py" "$1" 2>&1 | awk '/Collected/ {print $4}'
+        "$python" "$work/count.py" "$1" > "$work/out.$1" 2>&1
+    awk '/Collected/ {print $4}' "$work/out.$1"
 }
 base=$(count 0)
 more=$(count 1)
+if [ -z "$base" ] || [ -z "$more" ]; then
+    cat "$work/out.0" "$work/out.1" >&2
+    rm -rf "$work"
+    exit 1
+fi
 rm -rf "$work"
 echo "instructions per fresh profile: $(( (more - base) / 1000 ))"

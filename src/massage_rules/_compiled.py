@@ -14,6 +14,8 @@ tables. All of them are immutable, so sharing them between answers is safe.
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -143,7 +145,6 @@ class RuleIndex:
         "_unmet",
         "condition_rules",
         "effects",
-        "scoring",
     )
 
     def __init__(self, rules: Sequence[CompiledRule]) -> None:
@@ -159,11 +160,8 @@ class RuleIndex:
         self._first = self._plain = self.condition_rules = 0
         # Which rules do what, so an answer skips whole steps when no fired rule needs them.
         self.effects = dict.fromkeys(("refer", "stop", "note", "restrict", "score", "plan"), 0)
-        scoring: dict[str, int] = {}  # technique -> the rules that give it a reason
         for position, rule in enumerate(rules):
             bit = 1 << position
-            for tech, _reason in rule.reasons:
-                scoring[tech] = scoring.get(tech, 0) | bit
             for effect, has in (
                 ("refer", rule.referral is not None),
                 ("stop", rule.stop is not None),
@@ -195,7 +193,6 @@ class RuleIndex:
                 self._plain |= bit  # may fire on its conditions, not only on a named diagnosis
             if rule.kind == "condition":
                 self.condition_rules |= bit
-        self.scoring = tuple(sorted(scoring.items()))
         effects = self.effects
         effects["head"] = effects["refer"] | effects["stop"] | effects["note"] | effects["restrict"]
         self._need_any = 0
@@ -269,15 +266,14 @@ class RuleIndex:
 
 
 _NONE: frozenset[str] = frozenset()
-_BYTE_BITS = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
-_NONZERO = bytes([0] + [1] * 255)  # bytes.translate table: a byte with any bit set becomes 1
 
 
 def bits(mask: int) -> list[int]:
     """The positions of the set bits of ``mask``, lowest first.
 
     Peeling the lowest bit off costs a pass over the whole integer per bit, so
-    past a couple of thousand bits the mask is scanned as bytes instead, by ``find``.
+    past a couple of thousand bits the mask is cut into 64-bit words first and
+    only the nonzero words are peeled.
     """
     out: list[int] = []
     if mask.bit_length() <= 2048:
@@ -286,14 +282,20 @@ def bits(mask: int) -> list[int]:
             out.append(low.bit_length() - 1)
             mask ^= low
         return out
-    data = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
-    find = data.translate(_NONZERO).find
-    at = find(1)
-    while at >= 0:
-        base = at * 8
-        out.extend(base + bit for bit in _BYTE_BITS[data[at]])
-        at = find(1, at + 1)
+    words = array("Q", mask.to_bytes((mask.bit_length() + 63) // 64 * 8, "little"))
+    if _BIG_ENDIAN:
+        words.byteswap()
+    for at in [at for at, word in enumerate(words) if word]:
+        word, base = words[at], at * 64
+        while word:
+            low = word & -word
+            out.append(base + low.bit_length() - 1)
+            word ^= low
     return out
+
+
+_BIG_ENDIAN = sys.byteorder == "big"
+assert array("Q").itemsize == 8, "bits() reads masks as 64-bit words"
 
 
 class Memo(dict[Any, Any]):
@@ -383,6 +385,6 @@ class Tables:
         self.heads = Memo()  # (fired rules that screen or note, complaints, diagnoses) -> the answer's head
         self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice, techniques offered) -> the plan
         self.candidates = Memo()  # the fired scoring rules -> the techniques that score, best first
-        # A bit per scoring technique, in the order of ``index.scoring``: a set of offered techniques as an int.
-        self.technique_bits = tuple(1 << i for i in range(len(self.index.scoring)))
-        self.scored = Memo()  # (technique, its fired rules) -> (score, rounded, reasons shown, sources)
+        # A bit per technique: a set of offered techniques as an int.
+        self.technique_bits = {tech: 1 << i for i, tech in enumerate(sorted(techniques))}
+        self.scored = Memo()  # (technique, *its reasons' rules) -> (score, rounded, reasons shown, sources)

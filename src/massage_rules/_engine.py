@@ -392,7 +392,7 @@ def _rank(
     offered = 0
     all_areas: tuple[str, ...] | None = None
     static = tables.techniques
-    for tech_id, bit, _mask, where, lowest, highest, scored in candidates:
+    for tech_id, bit, where, lowest, highest, scored in candidates:
         areas = r_areas if where is None else r_areas.intersection(where)
         skip = _NOWHERE
         if restricted:
@@ -428,36 +428,38 @@ def _rank(
     return tuple(ranked), cited, offered
 
 
-# A technique that scores: id, its bit, its fired scoring rules, where it is used, its pressure range, its score.
-_Candidate = tuple[str, int, int, frozenset[str] | None, int, int, _Scored]
+# A technique that scores: id, its bit, where it is used, its pressure range, its score.
+_Candidate = tuple[str, int, frozenset[str] | None, int, int, _Scored]
 
 
 def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...]:
     """The techniques with a positive score from the fired scoring rules ``scoring``, best first, ties by id."""
     tables = knowledge._tables
+    rules = knowledge.rules
+    reasons_for: dict[str, list[Reason]] = {}
+    for i in bits(scoring):
+        for tech, reason in rules[i].reasons:
+            found_reasons = reasons_for.get(tech)
+            if found_reasons is None:
+                reasons_for[tech] = [reason]
+            else:
+                found_reasons.append(reason)
     found = []
-    for (tech_id, tech_rules), bit in zip(tables.index.scoring, tables.technique_bits, strict=True):
-        mask = scoring & tech_rules
-        if not mask:
-            continue
-        key = (tech_id, mask)
+    for tech_id, reasons in reasons_for.items():
+        key = (tech_id, *[reason.rule for reason in reasons])
         scored: _Scored | None = tables.scored.get(key)
         if scored is None:
-            scored = tables.scored.put(key, _score(tech_id, mask, knowledge))
+            scored = tables.scored.put(key, _score(reasons))
         assert scored is not None
         if scored[0] > 0:
             _name, lowest, highest, where, _cpt, _evidence = tables.techniques[tech_id]
-            found.append((tech_id, bit, mask, where, lowest, highest, scored))
-    found.sort(key=lambda c: (-c[6][1], c[0]))
+            found.append((tech_id, tables.technique_bits[tech_id], where, lowest, highest, scored))
+    found.sort(key=lambda c: (-c[5][1], c[0]))
     return tuple(found)
 
 
-def _score(
-    tech_id: str, mask: int, knowledge: KnowledgeBase
-) -> tuple[float, float, tuple[Reason, ...], frozenset[str]]:
+def _score(reasons: list[Reason]) -> _Scored:
     """A technique's score (exact, and rounded as shown), its reasons best first, and their sources."""
-    rules = knowledge.rules
-    reasons = [reason for i in bits(mask) for tech, reason in rules[i].reasons if tech == tech_id]
     score = math.fsum(reason.points for reason in reasons)
     ordered = tuple(sorted(reasons, key=lambda x: (-x.points, x.rule)))
     return score, round(score, 6), ordered, frozenset(_cited([x.sources for x in ordered]))
