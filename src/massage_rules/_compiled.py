@@ -3,8 +3,8 @@
 Each rule is one bit of an integer. For every dimension of a profile (areas,
 cause, phase, goals, severity, findings, complaints) the index keeps, per value,
 the mask of rules that value satisfies. A profile's rules are the AND of a few
-such masks, so finding them costs a handful of integer operations however large
-the base, and the Python work that follows visits only the rules that fire.
+such masks: a handful of integer operations, each a quick pass in C over the
+base's bits, and the Python work that follows visits only the rules that fire.
 
 The answer parts that depend only on the knowledge (a reason per rule and
 technique, a referral per rule, a source reference per source) are built here,
@@ -316,7 +316,7 @@ class Memo(dict[Any, Any]):
 
 
 class Tables:
-    """Everything the engine needs besides the rules: two indexes, prebuilt answer parts, memo tables."""
+    """Everything the engine needs besides the rules: two indexes (rules, plan advice), answer parts, memo tables."""
 
     __slots__ = (
         "advice",

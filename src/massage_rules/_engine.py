@@ -37,6 +37,7 @@ from .models import (
 __all__ = ["Resolved", "recommend", "recommend_many", "resolve_profile"]
 
 _DEFAULTS = {"schema_version": SCHEMA_VERSION}
+_set = object.__setattr__
 _NOWHERE: frozenset[str] = frozenset()
 _Scored = tuple[float, float, tuple[Reason, ...], frozenset[str]]  # score, as shown, reasons, their sources
 
@@ -146,7 +147,6 @@ def _with_phase(profile: ClientProfile, phase: str) -> ClientProfile:
     return copy
 
 
-_set = object.__setattr__
 _NO_AREAS: dict[str, frozenset[str]] = {}  # shared by every profile without findings; never written to
 
 
