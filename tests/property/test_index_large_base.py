@@ -1,0 +1,85 @@
+"""The bit-mask index stays exact on a large base, where masks span many machine words."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import massage_rules as mr
+from massage_rules._engine import fire, holds, resolve_profile
+from tests.strategies import profiles
+
+RULES = 2_600  # past the 2,048 bits where bits() switches to peeling 64-bit words
+
+
+def _random_pack(kb: mr.KnowledgeBase, seed: int) -> str:
+    """A seeded pack of note rules on every kind of condition, singly and combined, some on complaints."""
+    rnd = random.Random(seed)
+    areas, causes, phases = sorted(kb.areas), sorted(kb.causes), sorted(kb.phases)
+    goals, findings, complaints = sorted(kb.goals), sorted(kb.findings), sorted(kb.conditions)
+
+    def some(values: list[str], most: int) -> str:
+        return "[" + ", ".join(rnd.sample(values, rnd.randint(1, most))) + "]"
+
+    lines = ["format: 1", "rules:"]
+    for i in range(RULES):
+        when = []
+        for key, values, most, chance in (
+            ("areas", areas, 3, 0.5),
+            ("causes", causes, 2, 0.3),
+            ("phases", phases, 2, 0.3),
+            ("goals", goals, 2, 0.3),
+            ("health_all", findings, 2, 0.1),
+            ("health_any", findings, 3, 0.1),
+            ("conditions", complaints, 2, 0.05),
+        ):
+            if rnd.random() < chance:
+                when.append(f"{key}: {some(values, most)}")
+        if rnd.random() < 0.3:
+            low = rnd.randint(0, 10)
+            when.append(f"severity: {{min: {low}, max: {rnd.randint(low, 10)}}}")
+        if rnd.random() < 0.1:
+            first = rnd.randint(0, 400)
+            when.append(f"days_since_onset: {{min: {first}, max: {first + rnd.randint(0, 200)}}}")
+        if rnd.random() < 0.1:
+            when.append(f"area_count: {{min: {rnd.randint(1, 3)}}}")
+        lines += [
+            f"  - id: random_rule_{i:05d}",
+            "    text: A random rule.",
+            "    when: {" + ", ".join(when) + "}",
+            "    note: Fired.",
+            "    sources: [werner]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> mr.KnowledgeBase:
+    base = mr.load_knowledge()
+    pack: Path = tmp_path_factory.mktemp("big") / "random.yaml"
+    pack.write_text(_random_pack(base, seed=2026), encoding="utf-8")
+    kb = mr.load_knowledge([pack])
+    assert len(kb.rules) > 2_048 + len(base.rules)
+    return kb
+
+
+def _scan(profile: mr.ClientProfile, kb: mr.KnowledgeBase) -> list[str]:
+    """The reference: test every rule with holds(), complaints first, then rules naming complaints."""
+    r = resolve_profile(profile, kb)
+    first = [rule for rule in kb.rules if rule.conditions is None and holds(rule, r, frozenset())]
+    matched = frozenset(rule.id for rule in first if rule.kind == "condition")
+    second = [rule for rule in kb.rules if rule.conditions is not None and holds(rule, r, matched)] if matched else []
+    return sorted(rule.id for rule in (*first, *second))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_large_index_fires_what_a_full_scan_fires(big: mr.KnowledgeBase, data: st.DataObject) -> None:
+    """On a base of thousands of rules, the index fires exactly the rules a scan of every rule fires."""
+    profile = data.draw(profiles(big))
+    fired, _ = fire(resolve_profile(profile, big), big)
+    assert [rule.id for rule in fired] == _scan(profile, big)
