@@ -316,7 +316,7 @@ class Memo(dict[Any, Any]):
 
 
 class Tables:
-    """Everything the engine needs besides the rules: two indexes (rules, plan advice), answer parts, memo tables."""
+    """Everything the engine needs besides the rules: the index (rules, then plan advice), answer parts, memo tables."""
 
     __slots__ = (
         "advice",
@@ -329,10 +329,11 @@ class Tables:
         "limits",
         "matched_conditions",
         "plans",
+        "rule_count",
+        "rules_mask",
         "scored",
         "source_refs",
         "stamp",
-        "technique_bits",
         "techniques",
     )
 
@@ -349,8 +350,12 @@ class Tables:
         packs: tuple[tuple[str, str], ...],
         overrides: tuple[OverrideStamp, ...] = (),
     ) -> None:
-        self.index = RuleIndex(rules)
-        self.advice = RuleIndex(advice)  # the plan's maintenance, after-care and warning signs
+        # The plan's advice (maintenance, after-care, warning signs) is matched with the rules, after them,
+        # so one pass over the masks finds both; ``advice`` alone serves the rare case that needs a second look.
+        self.index = RuleIndex([*rules, *advice])
+        self.rule_count = len(rules)
+        self.rules_mask = (1 << len(rules)) - 1
+        self.advice = RuleIndex(advice)
         self.source_refs = {
             sid: SourceRef(id=sid, citation=src.citation, url=src.url, evidence=src.evidence)
             for sid, src in sources.items()
@@ -383,8 +388,6 @@ class Tables:
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
         self.cited = Memo()  # the sources an answer cites -> their references, in id order
         self.heads = Memo()  # (fired rules that screen or note, complaints, diagnoses) -> the answer's head
-        self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice, techniques offered) -> the plan
+        self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice shown, codes) -> the plan
         self.candidates = Memo()  # the fired scoring rules -> the techniques that score, best first
-        # A bit per technique: a set of offered techniques as an int.
-        self.technique_bits = {tech: 1 << i for i, tech in enumerate(sorted(techniques))}
         self.scored = Memo()  # (technique, *its reasons' rules) -> (score, rounded, reasons shown, sources)

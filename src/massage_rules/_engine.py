@@ -224,8 +224,9 @@ def fire(r: Resolved, knowledge: KnowledgeBase) -> tuple[list[CompiledRule], fro
     rules that fire, not the size of the base.
     """
     rules = knowledge.rules
-    fired, complaints = knowledge._tables.index.fire(r)
-    return [rules[i] for i in bits(fired)], frozenset(rules[i].id for i in bits(complaints))
+    tables = knowledge._tables
+    fired, complaints = tables.index.fire(r)
+    return [rules[i] for i in bits(fired & tables.rules_mask)], frozenset(rules[i].id for i in bits(complaints))
 
 
 class _Screen:
@@ -369,8 +370,8 @@ def _limits(screen: _Screen, knowledge: KnowledgeBase) -> tuple[PressureLimit, .
 
 def _rank(
     scoring: int, screen: _Screen, r: Resolved, knowledge: KnowledgeBase
-) -> tuple[tuple[RankedTechnique, ...], set[str], int]:
-    """The offered techniques best first, the sources their reasons cite, and their bits (``scoring``: fired scorers).
+) -> tuple[tuple[RankedTechnique, ...], set[str]]:
+    """The offered techniques, best first, and the sources their reasons cite (``scoring``: the fired scoring rules).
 
     The order follows from the scores alone, and a score from which of the
     technique's rules fired: so the techniques that score, in order, are memoised
@@ -389,10 +390,9 @@ def _rank(
     whole_body = knowledge.whole_body_areas & r_areas if restricted else _NOWHERE
     ranked: list[RankedTechnique] = []
     cited: set[str] = set()
-    offered = 0
     all_areas: tuple[str, ...] | None = None
     static = tables.techniques
-    for tech_id, bit, where, lowest, highest, scored in candidates:
+    for tech_id, where, lowest, highest, scored in candidates:
         areas = r_areas if where is None else r_areas.intersection(where)
         skip = _NOWHERE
         if restricted:
@@ -424,12 +424,11 @@ def _rank(
             )
         )
         cited |= scored[3]
-        offered |= bit
-    return tuple(ranked), cited, offered
+    return tuple(ranked), cited
 
 
-# A technique that scores: id, its bit, where it is used, its pressure range, its score.
-_Candidate = tuple[str, int, frozenset[str] | None, int, int, _Scored]
+# A technique that scores: id, where it is used, its pressure range, its score.
+_Candidate = tuple[str, frozenset[str] | None, int, int, _Scored]
 
 
 def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...]:
@@ -453,8 +452,8 @@ def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...
         assert scored is not None
         if scored[0] > 0:
             _name, lowest, highest, where, _cpt, _evidence = tables.techniques[tech_id]
-            found.append((tech_id, tables.technique_bits[tech_id], where, lowest, highest, scored))
-    found.sort(key=lambda c: (-c[5][1], c[0]))
+            found.append((tech_id, where, lowest, highest, scored))
+    found.sort(key=lambda c: (-c[4][1], c[0]))
     return tuple(found)
 
 
@@ -630,11 +629,11 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
             cited |= avoided_sources
             for limit in limits:
                 cited.update(limit.sources)
-        ranked, ranked_sources, offered = _rank(fired_mask & index.effects["score"], screen, r, kb)
+        ranked, ranked_sources = _rank(fired_mask & index.effects["score"], screen, r, kb)
         if ranked:
             techniques = ranked
             cited |= ranked_sources
-            plan, plan_cited = build_plan(fired_mask, r, kb, techniques, offered)
+            plan, plan_cited = build_plan(fired_mask, complaint_mask, r, kb, techniques)
             cited |= plan_cited
         elif referral is None:
             no_massage = _all_areas_ruled_out(screen, r)

@@ -143,46 +143,53 @@ def check_in_sessions(first: int, every: int, last: int) -> tuple[int, ...]:
 
 def build_plan(
     fired: int,
+    complaints: int,
     resolved: Resolved,
     knowledge: KnowledgeBase,
     offered: Sequence[RankedTechnique],
-    offered_bits: int,
 ) -> tuple[Plan, frozenset[str]]:
     """The plan for a profile whose care is allowed, its arithmetic step by step, and the sources it cites.
 
-    ``fired`` is the mask of the rules that fired; ``offered`` the techniques the
-    answer offers (``offered_bits``: the same as a set of bits): after-care tied to
-    a technique is shown only when that technique is offered, and their codes give
-    the billing units of a session. A plan follows from the phase, the dose and
-    sessions rules that fired, the advice that holds, the techniques offered and,
-    for which dose wins, the diagnoses named; it is memoised by them. Every value
-    comes from validated knowledge and integer arithmetic, so the models are built
-    without re-validation (``trusted``); the batch property tests compare each
-    answer with its validated copy.
+    ``fired`` is the mask the index gave (the rules that fired, then the plan
+    advice that holds), ``complaints`` the complaint rules of its first pass;
+    ``offered`` the techniques the answer offers: after-care tied to a technique
+    is shown only when that technique is offered, and their codes give the
+    billing units of a session. A plan follows from the phase, the dose and
+    sessions rules that fired, which dose wins (named diagnoses first), the
+    advice shown and the codes; it is memoised by them. Every value comes from
+    validated knowledge and integer arithmetic, so the models are built without
+    re-validation (``trusted``); the batch property tests compare each answer
+    with its validated copy.
     """
     tables = knowledge._tables
     index = tables.index
     rules = knowledge.rules
     condition_rules = fired & index.condition_rules
-    matched = frozenset(rules[i].id for i in bits(condition_rules)) if condition_rules else frozenset()
-    advice = tables.advice.holding(resolved, matched)
-    key = (resolved.phase, fired & index.effects["plan"], resolved.diagnoses, advice, offered_bits)
+    if condition_rules == complaints:
+        advice = fired >> tables.rule_count
+    else:  # a complaint matched through another: advice naming it is tested again, knowing every complaint
+        matched = frozenset(rules[i].id for i in bits(condition_rules))
+        advice = tables.advice.holding(resolved, matched)
+    settings = knowledge.plan_settings
+    shown: tuple[int, ...] = ()
+    if advice:
+        offered_ids = {technique.id for technique in offered}
+        shown = tuple(
+            position
+            for position in bits(advice)
+            if (techs := settings.advice[position].techniques) is None or not techs.isdisjoint(offered_ids)
+        )
+    codes = frozenset(technique.cpt for technique in offered)
+    dosing = fired & index.effects["plan"]
+    key = (resolved.phase, dosing, resolved.diagnoses, shown, codes)
     known: tuple[Plan, frozenset[str]] | None = tables.plans.get(key)
     if known is not None:
         return known
-    dosed = [rules[i] for i in bits(fired & index.effects["plan"])]
+    dosed = [rules[i] for i in bits(dosing)]
     base_rule = min(
         (rule for rule in dosed if rule.dose is not None), key=lambda rule: _dose_priority(rule, resolved), default=None
     )
     sessions = tuple(rule for rule in dosed if rule.sessions is not None)
-    settings = knowledge.plan_settings
-    offered_ids = {technique.id for technique in offered}
-    shown = tuple(
-        position
-        for position in bits(advice)
-        if (techs := settings.advice[position].techniques) is None or not techs.isdisjoint(offered_ids)
-    )
-    codes = frozenset(technique.cpt for technique in offered)
     plan = _plan(resolved.phase, base_rule, sessions, shown, codes, knowledge)
     cited = {source for step in plan.derivation for source in step.sources}
     cited.update(source for group in plan_sources(plan) for source in group)
