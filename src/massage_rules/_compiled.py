@@ -194,7 +194,7 @@ class RuleIndex:
             if rule.kind == "condition":
                 self.condition_rules |= bit
         effects = self.effects
-        effects["head"] = effects["refer"] | effects["stop"] | effects["note"] | effects["restrict"]
+        effects["head"] = effects["refer"] | effects["stop"] | effects["note"]
         self._need_any = 0
         for need in self._need.values():
             self._need_any |= need
@@ -387,7 +387,7 @@ class Tables:
         self.avoidances = Memo()  # (technique, area, rule, kind) -> that avoidance, shared by every list
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
         self.cited = Memo()  # the sources an answer cites -> their references, in id order
-        self.heads = Memo()  # (fired rules that screen or note, complaints, diagnoses) -> the answer's head
+        self.heads = Memo()  # (fired rules that refer, stop or note, complaints, diagnoses) -> the answer's head
         self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice shown, codes) -> the plan
         self.candidates = Memo()  # the fired scoring rules -> the techniques that score, best first
         self.scored = Memo()  # (technique, *its reasons' rules) -> (score, rounded, reasons shown, sources)

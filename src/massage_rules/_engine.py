@@ -557,7 +557,7 @@ def _many(profiles: Iterator[ClientProfile], knowledge: KnowledgeBase | None) ->
 
 @dataclass(slots=True)
 class _Head:
-    """The parts of an answer that follow from the fired rules alone: screening results, complaints, notes."""
+    """The parts of an answer that follow from the fired rules alone: referrals, "no massage now", complaints, notes."""
 
     referrals: tuple[Referral, ...]
     referral: Referral | None
@@ -565,12 +565,11 @@ class _Head:
     blocked: bool
     conditions: tuple[MatchedCondition, ...]
     notes: tuple[Note, ...]
-    restricting: tuple[CompiledRule, ...]
     cited: frozenset[str]
 
 
 def _head(fired_mask: int, complaint_mask: int, diagnoses: frozenset[str], kb: KnowledgeBase) -> _Head:
-    """Referrals (urgent first), "no massage now", matched complaints, notes and restrictions; memoised."""
+    """Referrals (urgent first), "no massage now", matched complaints and notes; memoised."""
     tables = kb._tables
     effects = tables.index.effects
     key = (fired_mask & effects["head"], complaint_mask, diagnoses)
@@ -603,7 +602,6 @@ def _head(fired_mask: int, complaint_mask: int, diagnoses: frozenset[str], kb: K
         blocked=no_massage is not None or (referral is not None and not referral.massage_meanwhile),
         conditions=tuple(tables.matched_conditions[(c, "diagnosis" if c in diagnoses else "profile")] for c in matched),
         notes=notes,
-        restricting=tuple(rules[i] for i in bits(fired_mask & effects["restrict"])),
         cited=frozenset(cited),
     )
     return tables.heads.put(key, head)  # type: ignore[no-any-return]
@@ -616,14 +614,15 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     fired_mask, complaint_mask = index.fire(r)
     head = _head(fired_mask, complaint_mask, r.diagnoses, kb)
     referral, no_massage = head.referral, head.no_massage
-    screen = _Screen(head.restricting, r, kb) if head.restricting else _UNRESTRICTED
+    restricting = fired_mask & index.effects["restrict"]
+    screen = _Screen([kb.rules[i] for i in bits(restricting)], r, kb) if restricting else _UNRESTRICTED
     techniques: tuple[RankedTechnique, ...] = ()
     avoided: tuple[Avoidance, ...] = ()
     limits: tuple[PressureLimit, ...] = ()
     plan = None
     cited = set(head.cited)
     if not head.blocked:
-        if head.restricting:
+        if restricting:
             avoided, avoided_sources = _avoidances(screen, kb)
             limits = _limits(screen, kb)
             cited |= avoided_sources
