@@ -5,7 +5,9 @@
 # The profiles counted are new to the engine: it first answers 5,000 others (so its memo tables are
 # in the state of a long batch), then 1,000 fresh ones are counted, garbage collection included.
 #
-# Usage: sh bench/instructions.sh [GIT-REVISION]   (default: the working tree). Takes 3-5 minutes.
+# Usage: sh bench/instructions.sh [GIT-REVISION]   (default: the working tree). Takes 3-8 minutes.
+# NOGC=1 sh bench/instructions.sh ...  leaves garbage collection out: a full collection costs about
+# 300 million instructions here, so whether one falls in the counted window moves the default count.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 src="$here/../src"
@@ -15,7 +17,7 @@ if [ -n "$1" ]; then
     src="$work/src"
 fi
 cat > "$work/count.py" <<PY
-import collections, gc, sys
+import collections, gc, os, sys
 sys.path.insert(0, "$here")
 import run
 import massage_rules as mr
@@ -23,6 +25,8 @@ kb = mr.load_knowledge()
 collections.deque(mr.recommend_many(run.realistic_profiles(kb, 5000, seed=8), kb), maxlen=0)
 fresh = run.realistic_profiles(kb, 1000, seed=100)
 gc.collect()
+if os.environ.get("NOGC"):  # NOGC=1: the engine's own work, without the collector's lumpy full collections
+    gc.disable()
 if sys.argv[1] == "1":
     collections.deque(mr.recommend_many(fresh, kb), maxlen=0)
 PY
