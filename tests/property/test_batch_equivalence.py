@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._engine import fire, holds, resolve_profile
+from massage_rules._engine import fire, resolve_profile
+from tests.scan import fire_every_rule
 from tests.strategies import profiles
 
 KB = mr.load_knowledge()
@@ -32,17 +33,8 @@ def test_answer_equals_its_validated_copy(profile: mr.ClientProfile) -> None:
     assert mr.Recommendation(**dict(result)).model_dump_json() == text
 
 
-def _fire_every_rule(profile: mr.ClientProfile, kb: mr.KnowledgeBase) -> list[str]:
-    """The reference: test every rule, complaints first, then the rules that name complaints."""
-    r = resolve_profile(profile, kb)
-    first = [rule for rule in kb.rules if rule.conditions is None and holds(rule, r, frozenset())]
-    matched = frozenset(rule.id for rule in first if rule.kind == "condition")
-    second = [rule for rule in kb.rules if rule.conditions is not None and holds(rule, r, matched)] if matched else []
-    return sorted(rule.id for rule in (*first, *second))
-
-
 @given(profiles(KB))
 def test_index_finds_every_rule_a_full_scan_finds(profile: mr.ClientProfile) -> None:
     """The rules fired through the index are exactly those a scan of every rule fires, in id order."""
     fired, _ = fire(resolve_profile(profile, KB), KB)
-    assert [rule.id for rule in fired] == _fire_every_rule(profile, KB)
+    assert [rule.id for rule in fired] == fire_every_rule(profile, KB)

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._engine import fire, holds, resolve_profile
+from massage_rules._engine import fire, resolve_profile
+from tests.scan import fire_every_rule
 from tests.strategies import profiles
 
 RULES = 2_600  # past the 2,048 bits where bits() switches to peeling 64-bit words
@@ -67,19 +68,10 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> mr.KnowledgeBase:
     return kb
 
 
-def _scan(profile: mr.ClientProfile, kb: mr.KnowledgeBase) -> list[str]:
-    """The reference: test every rule with holds(), complaints first, then rules naming complaints."""
-    r = resolve_profile(profile, kb)
-    first = [rule for rule in kb.rules if rule.conditions is None and holds(rule, r, frozenset())]
-    matched = frozenset(rule.id for rule in first if rule.kind == "condition")
-    second = [rule for rule in kb.rules if rule.conditions is not None and holds(rule, r, matched)] if matched else []
-    return sorted(rule.id for rule in (*first, *second))
-
-
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
 def test_large_index_fires_what_a_full_scan_fires(big: mr.KnowledgeBase, data: st.DataObject) -> None:
     """On a base of thousands of rules, the index fires exactly the rules a scan of every rule fires."""
     profile = data.draw(profiles(big))
     fired, _ = fire(resolve_profile(profile, big), big)
-    assert [rule.id for rule in fired] == _scan(profile, big)
+    assert [rule.id for rule in fired] == fire_every_rule(profile, big)
