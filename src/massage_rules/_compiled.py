@@ -119,10 +119,11 @@ class RuleIndex:
     """Every rule as one bit; per dimension, which rules each profile value satisfies.
 
     A profile's rules are the AND of one mask per dimension, each the OR of the
-    masks of the values it holds: a handful of integer operations whatever the
-    size of the base, and the masks of recurring value sets are remembered. Only
-    the rules left standing are visited, so the Python work that follows grows with
-    the rules that fire. The masks are exact: no rule is left to test by hand.
+    masks of the values it holds: a handful of integer operations, each a pass
+    in C over the base's bits, and the masks of recurring value sets are
+    remembered. Only the rules left standing are visited, so the Python work that
+    follows grows with the rules that fire. The masks are exact: no rule is left
+    to test by hand.
     """
 
     __slots__ = (
@@ -141,14 +142,12 @@ class RuleIndex:
         "_phases",
         "_plain",
         "_severity",
-        "_size",
         "_unmet",
         "condition_rules",
         "effects",
     )
 
     def __init__(self, rules: Sequence[CompiledRule]) -> None:
-        self._size = len(rules)
         self._ids = tuple(rule.id for rule in rules)
         self._areas, self._causes, self._phases = _AnyOf(), _AnyOf(), _AnyOf()
         self._goals, self._health_any, self._complaints = _AnyOf(), _AnyOf(), _AnyOf()
@@ -198,9 +197,6 @@ class RuleIndex:
         self._need_any = 0
         for need in self._need.values():
             self._need_any |= need
-
-    def __len__(self) -> int:
-        return self._size
 
     def _candidates(self, r: Resolved) -> int:
         """The rules whose listed conditions hold for ``r``, bar complaints and diagnoses."""
@@ -265,9 +261,6 @@ class RuleIndex:
         return (mask & self._first) | self._second(mask, matched) | (self._named(r) if r.diagnoses else 0)
 
 
-_NONE: frozenset[str] = frozenset()
-
-
 def bits(mask: int) -> list[int]:
     """The positions of the set bits of ``mask``, lowest first.
 
@@ -275,22 +268,18 @@ def bits(mask: int) -> list[int]:
     past a couple of thousand bits the mask is cut into 64-bit words first and
     only the nonzero words are peeled.
     """
+    chunks: list[tuple[int, int]] = [(0, mask)]  # (position of the chunk's lowest bit, the chunk)
+    if mask.bit_length() > 2048:
+        words = array("Q", mask.to_bytes((mask.bit_length() + 63) // 64 * 8, "little"))
+        if _BIG_ENDIAN:
+            words.byteswap()
+        chunks = [(at * 64, word) for at, word in enumerate(words) if word]
     out: list[int] = []
-    if mask.bit_length() <= 2048:
-        while mask:
-            low = mask & -mask
-            out.append(low.bit_length() - 1)
-            mask ^= low
-        return out
-    words = array("Q", mask.to_bytes((mask.bit_length() + 63) // 64 * 8, "little"))
-    if _BIG_ENDIAN:
-        words.byteswap()
-    for at in [at for at, word in enumerate(words) if word]:
-        word, base = words[at], at * 64
-        while word:
-            low = word & -word
+    for base, chunk in chunks:
+        while chunk:
+            low = chunk & -chunk
             out.append(base + low.bit_length() - 1)
-            word ^= low
+            chunk ^= low
     return out
 
 

@@ -461,7 +461,7 @@ def _score(reasons: list[Reason]) -> _Scored:
     """A technique's score (exact, and rounded as shown), its reasons best first, and their sources."""
     score = math.fsum(reason.points for reason in reasons)
     ordered = tuple(sorted(reasons, key=lambda x: (-x.points, x.rule)))
-    return score, round(score, 6), ordered, frozenset(_cited([x.sources for x in ordered]))
+    return score, round(score, 6), ordered, frozenset(source for x in ordered for source in x.sources)
 
 
 def _restrict(
@@ -505,10 +505,6 @@ def _all_areas_ruled_out(screen: _Screen, r: Resolved) -> NoMassageNow | None:
     assert rule.forbid is not None
     come_back = rule.forbid.come_back or "once the affected area has healed or been cleared; other areas may be treated"
     return NoMassageNow(reason=rule.text, rule=rule.id, come_back=come_back, sources=rule.sources)
-
-
-def _cited(*groups: Iterable[tuple[str, ...]]) -> set[str]:
-    return {source for group in groups for sources in group for source in sources}
 
 
 def recommend(profile: ClientProfile, knowledge: KnowledgeBase | None = None) -> Recommendation:
