@@ -34,7 +34,7 @@ from .models import (
     SourceRef,
 )
 
-__all__ = ["Resolved", "recommend", "recommend_many", "resolve_profile"]
+__all__ = ["Resolved", "recommend", "recommend_many", "resolve_profile", "score_reasons"]
 
 _DEFAULTS = {"schema_version": SCHEMA_VERSION}
 _set = object.__setattr__
@@ -448,7 +448,7 @@ def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...
         key = (tech_id, *[reason.rule for reason in reasons])
         scored: _Scored | None = tables.scored.get(key)
         if scored is None:
-            scored = tables.scored.put(key, _score(reasons))
+            scored = tables.scored.put(key, score_reasons(reasons))
         assert scored is not None
         if scored[0] > 0:
             _name, lowest, highest, where, _cpt, _evidence = tables.techniques[tech_id]
@@ -457,7 +457,7 @@ def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...
     return tuple(found)
 
 
-def _score(reasons: list[Reason]) -> _Scored:
+def score_reasons(reasons: list[Reason]) -> _Scored:
     """A technique's score (exact, and rounded as shown), its reasons best first, and their sources."""
     score = math.fsum(reason.points for reason in reasons)
     ordered = tuple(sorted(reasons, key=lambda x: (-x.points, x.rule)))

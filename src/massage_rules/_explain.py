@@ -8,9 +8,7 @@ scored it) from the rules themselves, each named with its file and line.
 
 from __future__ import annotations
 
-import math
-
-from ._engine import Resolved, recommend, resolve_profile
+from ._engine import Resolved, recommend, resolve_profile, score_reasons
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
 from .errors import ProfileError, close_match
 from .models import ClientProfile, Explanation, Obstacle, UnmetRule
@@ -97,15 +95,11 @@ def explain(profile: ClientProfile, technique_id: str, knowledge: KnowledgeBase 
     fired, matched = _fired(r, kb)
     ranked = next((t for t in result.techniques if t.id == technique_id), None)
     if ranked is not None:
-        reasons = ranked.reasons
-    else:
-        reasons = tuple(
-            sorted(
-                (reason for rule in fired for tech, reason in rule.reasons if tech == technique_id),
-                key=lambda x: (-x.points, x.rule),
-            )
+        reasons, score = ranked.reasons, ranked.score
+    else:  # scored as the engine scores a technique, from the rules that fired here
+        _exact, score, reasons, _sources = score_reasons(
+            [reason for rule in fired for tech, reason in rule.reasons if tech == technique_id]
         )
-    score = round(math.fsum(x.points for x in reasons), 6)
     origin = {rule.id: rule.origin for rule in kb.rules}
     obstacles: list[Obstacle] = []
     if result.no_massage is not None:
