@@ -8,7 +8,7 @@ decided before anything is ranked, and a technique that any fired rule forbids
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ._codes import is_icd10_code, resolve_icd10
@@ -34,7 +34,7 @@ from .models import (
     SourceRef,
 )
 
-__all__ = ["Resolved", "recommend", "recommend_many", "resolve_profile", "score_reasons"]
+__all__ = ["Resolved", "recommend", "recommend_many", "resolve_profile", "score_reasons", "tie_findings"]
 
 _DEFAULTS = {"schema_version": SCHEMA_VERSION}
 _set = object.__setattr__
@@ -151,20 +151,28 @@ _NO_AREAS: dict[str, frozenset[str]] = {}  # shared by every profile without fin
 
 
 def _resolve_health(
-    entries: Iterable[str], knowledge: KnowledgeBase
+    entries: Sequence[str], knowledge: KnowledgeBase
 ) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
     """The findings, and the areas each was tied to (``finding@area``; empty when none was said)."""
-    health_areas: dict[str, set[str]] = {}
     for i, entry in enumerate(entries):
         finding, _, area = entry.partition("@")
         if finding not in knowledge.findings:
             raise _unknown(f"health[{i}]", finding, "health finding", knowledge.findings)
         if area and area not in knowledge.areas:
             raise _unknown(f"health[{i}]", area, "body area", knowledge.areas)
-        tied = health_areas.setdefault(finding, set())
+    health_areas = tie_findings(entries)
+    return frozenset(health_areas), health_areas
+
+
+def tie_findings(entries: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Each finding of ``finding@area`` entries, with the areas it was tied to (empty when none was said)."""
+    tied: dict[str, set[str]] = {}
+    for entry in entries:
+        finding, _, area = entry.partition("@")
+        areas = tied.setdefault(finding, set())
         if area:
-            tied.add(area)
-    return frozenset(health_areas), {k: frozenset(v) for k, v in health_areas.items()}
+            areas.add(area)
+    return {finding: frozenset(areas) for finding, areas in tied.items()}
 
 
 def _resolve_diagnoses(given: Iterable[str], knowledge: KnowledgeBase) -> tuple[frozenset[str], tuple[str, ...]]:

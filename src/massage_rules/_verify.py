@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from ._engine import recommend, tie_findings
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
 from .models import ClientProfile, Recommendation
 
@@ -328,13 +329,7 @@ class _Profile:
         )
 
     def tied(self) -> dict[str, frozenset[str]]:
-        tied: dict[str, set[str]] = {}
-        for entry in self.health:
-            finding, _, area = entry.partition("@")
-            tied.setdefault(finding, set())
-            if area:
-                tied[finding].add(area)
-        return {k: frozenset(v) for k, v in tied.items()}
+        return tie_findings(self.health)
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,12 +387,7 @@ class _Walker:
         add up to more than 0. ``points`` holds, per offered technique, each reason's
         rule bit and points.
         """
-        m = self.m
-        named = m.diagnoses(p.diagnoses) if p.diagnoses else 0
-        fired = m.fired(held, named)
-        self.walked += 1
-        self.represented += weight
-        self.fired_counts[fired] += 1
+        fired = self.count(p, held, weight)
         if base.stop:
             return
         for reasons in base.points:
@@ -431,6 +421,15 @@ class _Walker:
         template.goals = goal_masks[-1][0]
         return [(base, template)]
 
+    def count(self, p: _Profile, held: int, weight: int) -> int:
+        """Count ``p`` as walked (standing for ``weight`` profiles) and return the rules that fire for it."""
+        named = self.m.diagnoses(p.diagnoses) if p.diagnoses else 0
+        fired = self.m.fired(held, named)
+        self.walked += 1
+        self.represented += weight
+        self.fired_counts[fired] += 1
+        return fired
+
     def note(self, kind: str, key: str, message: str, rules: tuple[str, ...] = (), **extra: Any) -> None:
         known = self.found.get((kind, key))
         if known is None and sum(1 for k in self.found if k[0] == kind) >= self.max_examples:
@@ -444,21 +443,14 @@ class _Walker:
 
     def run(self, p: _Profile, held: int, weight: int) -> _Answer:
         """Evaluate one profile whose rules' own conditions hold in ``held``; return the engine's answer."""
-        m = self.m
-        named = m.diagnoses(p.diagnoses) if p.diagnoses else 0
-        fired = m.fired(held, named)
-        self.walked += 1
-        self.represented += weight
-        self.fired_counts[fired] += 1
+        fired = self.count(p, held, weight)
         tied = p.tied() if fired & self.uses_tied else None
         key = (fired, p.areas, tuple(sorted(tied.items())) if tied else None, p.phase, p.diagnoses)
         cached = self.cache.get(key)
         if cached is None:
-            from ._engine import recommend
-
             result = recommend(p.profile(), self.kb)
             self.engine_calls += 1
-            rules = _members(fired, m.rules)
+            rules = _members(fired, self.m.rules)
             unsafe = unsafe_offers(result, rules, p.areas, tied or p.tied(), self.kb)
             cached = _Answer.of(result, unsafe, self.bit)
             if len(self.cache) >= MAX_CACHED:  # the cache only saves time; keep memory bounded
