@@ -16,7 +16,6 @@ import argparse
 import collections
 import gc
 import json
-import math
 import os
 import platform
 import random
@@ -37,6 +36,7 @@ import naive
 import synth
 
 import massage_rules as mr
+from massage_rules._compiled import bits
 from massage_rules._engine import fire, resolve_profile
 
 
@@ -178,28 +178,25 @@ class OursFull:
 
 
 class OursMatch:
-    """massage_rules' compiled index and rule tests, then the same top-5 arithmetic as the peers.
+    """massage_rules' compiled index, then the very top-5 arithmetic the peers use (``naive.top5``).
 
-    The like-for-like column: same output as the naive loop and zen-engine (a
-    top-5 and the fired rules), no answer objects. Synthetic forbids apply everywhere.
+    The like-for-like column: the same output as the naive loop and zen-engine
+    (a top-5 and the fired rules), and the same code after matching, so the
+    columns differ only in how they find the rules that fire. Each profile is
+    still checked against the vocabulary (``resolve_profile``), as every answer is.
     """
 
-    def __init__(self, kb: mr.KnowledgeBase) -> None:
+    def __init__(self, kb: mr.KnowledgeBase, flat: list[synth.FlatRule]) -> None:
+        by_id = {rule.id: rule for rule in flat}
         self.kb = kb
+        self.index = kb._tables.index
+        self.rules_mask = kb._tables.rules_mask
+        self.flat = [by_id[rule.id] for rule in kb.rules]  # the same rules, by bit position
 
     def evaluate(self, profile: mr.ClientProfile) -> tuple[list[str], set[str]]:
-        fired, _ = fire(resolve_profile(profile, self.kb), self.kb)
-        points: dict[str, list[float]] = {}
-        forbidden: set[str] = set()
-        for rule in fired:
-            if rule.forbid_set is not None:
-                forbidden |= rule.forbid_set
-            for tech, value in rule.score:
-                points.setdefault(tech, []).append(value)
-        ranked = sorted(
-            (-round(math.fsum(v), 6), t) for t, v in points.items() if t not in forbidden and math.fsum(v) > 0
-        )
-        return [t for _, t in ranked[:5]], {rule.id for rule in fired}
+        fired, _ = self.index.fire(resolve_profile(profile, self.kb))
+        flat = self.flat
+        return naive.top5([flat[i] for i in bits(fired & self.rules_mask)])
 
 
 def synthetic(sizes: Iterable[int], n_profiles: dict[int, int], repeats: int, with_zen: bool) -> list[dict[str, Any]]:
@@ -218,7 +215,7 @@ def synthetic(sizes: Iterable[int], n_profiles: dict[int, int], repeats: int, wi
             batches = [[mr.ClientProfile(**fields) for fields in raw] for raw in raws]
             raw, profiles = raws[0], batches[0]
             ours = OursFull(kb)
-            match = OursMatch(kb)
+            match = OursMatch(kb, flat)
             loop = naive.NaiveEngine(flat)
             zen_engine = None
             if with_zen:

@@ -268,18 +268,23 @@ def bits(mask: int) -> list[int]:
     past a couple of thousand bits the mask is cut into 64-bit words first and
     only the nonzero words are peeled.
     """
-    chunks: list[tuple[int, int]] = [(0, mask)]  # (position of the chunk's lowest bit, the chunk)
-    if mask.bit_length() > 2048:
-        words = array("Q", mask.to_bytes((mask.bit_length() + 63) // 64 * 8, "little"))
-        if _BIG_ENDIAN:
-            words.byteswap()
-        chunks = [(at * 64, word) for at, word in enumerate(words) if word]
     out: list[int] = []
-    for base, chunk in chunks:
-        while chunk:
-            low = chunk & -chunk
-            out.append(base + low.bit_length() - 1)
-            chunk ^= low
+    if mask.bit_length() <= 2048:
+        while mask:
+            low = mask & -mask
+            out.append(low.bit_length() - 1)
+            mask ^= low
+        return out
+    words = array("Q", mask.to_bytes((mask.bit_length() + 63) // 64 * 8, "little"))
+    if _BIG_ENDIAN:
+        words.byteswap()
+    for at, word in enumerate(words):
+        if word:
+            base = at * 64
+            while word:
+                low = word & -word
+                out.append(base + low.bit_length() - 1)
+                word ^= low
     return out
 
 
