@@ -326,6 +326,7 @@ class Tables:
         "rule_count",
         "rules_mask",
         "scored",
+        "scoring",
         "source_refs",
         "stamp",
         "techniques",
@@ -377,6 +378,13 @@ class Tables:
             )
             for tid, t in techniques.items()
         }
+        # Per rule position, what the rule adds to each technique it scores, ready to sort: (technique,
+        # (-points, rule id, reason, its sources)). Sorting these tuples puts reasons best first, ties by
+        # rule id; a technique never has two reasons from one rule, so the comparison never reaches the reason.
+        self.scoring = [
+            tuple((tech, (-why.points, why.rule, why, frozenset(why.sources))) for tech, why in rule.reasons)
+            for rule in rules
+        ]
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
         self.avoidances = Memo()  # (technique, area, rule, kind) -> that avoidance, shared by every list
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits

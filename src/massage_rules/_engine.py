@@ -89,13 +89,15 @@ def phase_for_days(days: int, knowledge: KnowledgeBase) -> str:
 
 def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolved:
     """Check every value of ``profile`` against the knowledge's vocabulary; raise :class:`ProfileError`."""
-    known_areas = knowledge.areas
-    for i, area in enumerate(profile.areas):
-        if area not in known_areas:
-            raise _unknown(f"areas[{i}]", area, "body area", known_areas)
-    for i, goal in enumerate(profile.goals):
-        if goal not in knowledge.goals:
-            raise _unknown(f"goals[{i}]", goal, "goal", knowledge.goals)
+    areas, goals = frozenset(profile.areas), frozenset(profile.goals)
+    if not knowledge.areas.keys() >= areas:
+        for i, area in enumerate(profile.areas):
+            if area not in knowledge.areas:
+                raise _unknown(f"areas[{i}]", area, "body area", knowledge.areas)
+    if not knowledge.goals.keys() >= goals:
+        for i, goal in enumerate(profile.goals):
+            if goal not in knowledge.goals:
+                raise _unknown(f"goals[{i}]", goal, "goal", knowledge.goals)
     if profile.cause is not None and profile.cause not in knowledge.causes:
         raise _unknown("cause", profile.cause, "cause", knowledge.causes)
     phase = profile.phase
@@ -124,12 +126,12 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
         diagnoses, code_notes = _resolve_diagnoses(profile.conditions, knowledge)
     return Resolved(
         profile if profile.phase == phase else _with_phase(profile, phase),
-        frozenset(profile.areas),
+        areas,
         profile.cause,
         phase,
         profile.severity,
         profile.days_since_onset,
-        frozenset(profile.goals),
+        goals,
         health,
         health_areas,
         diagnoses,
@@ -401,7 +403,7 @@ def _rank(
     all_areas: tuple[str, ...] | None = None
     static = tables.techniques
     for tech_id, where, lowest, highest, scored in candidates:
-        areas = r_areas if where is None else r_areas.intersection(where)
+        areas = r_areas if where is None or r_areas <= where else r_areas.intersection(where)
         skip = _NOWHERE
         if restricted:
             place = _restrict(tech_id, lowest, highest, areas, whole_body, screen)
@@ -442,27 +444,39 @@ _Candidate = tuple[str, frozenset[str] | None, int, int, _Scored]
 def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...]:
     """The techniques with a positive score from the fired scoring rules ``scoring``, best first, ties by id."""
     tables = knowledge._tables
-    rules = knowledge.rules
-    reasons_for: dict[str, list[Reason]] = {}
+    parts = tables.scoring
+    entries_for: dict[str, list[_Entry]] = {}
     for i in bits(scoring):
-        for tech, reason in rules[i].reasons:
-            found_reasons = reasons_for.get(tech)
-            if found_reasons is None:
-                reasons_for[tech] = [reason]
+        for tech, entry in parts[i]:
+            entries = entries_for.get(tech)
+            if entries is None:
+                entries_for[tech] = [entry]
             else:
-                found_reasons.append(reason)
+                entries.append(entry)
     found = []
-    for tech_id, reasons in reasons_for.items():
-        key = (tech_id, *[reason.rule for reason in reasons])
-        scored: _Scored | None = tables.scored.get(key)
+    memo = tables.scored
+    for tech_id, entries in entries_for.items():
+        key = (tech_id, *[entry[1] for entry in entries])
+        scored: _Scored | None = memo.get(key)
         if scored is None:
-            scored = tables.scored.put(key, score_reasons(reasons))
+            scored = memo.put(key, _score_entries(entries))
         assert scored is not None
         if scored[0] > 0:
             _name, lowest, highest, where, _cpt, _evidence = tables.techniques[tech_id]
             found.append((tech_id, where, lowest, highest, scored))
     found.sort(key=lambda c: (-c[4][1], c[0]))
     return tuple(found)
+
+
+# What one fired rule adds to a technique: (-points, rule id, the reason, its sources); see Tables.scoring.
+_Entry = tuple[float, str, Reason, frozenset[str]]
+
+
+def _score_entries(entries: list[_Entry]) -> _Scored:
+    """:func:`score_reasons` for the engine's prepared entries: the same result, without a key function."""
+    entries.sort()
+    score = math.fsum(-entry[0] for entry in entries)
+    return score, round(score, 6), tuple(entry[2] for entry in entries), frozenset().union(*[e[3] for e in entries])
 
 
 def score_reasons(reasons: list[Reason]) -> _Scored:

@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._compiled import Memo, bits
-from massage_rules._engine import fire, resolve_profile
+from massage_rules._compiled import Memo, bits, trusted
+from massage_rules._engine import _score_entries, fire, resolve_profile, score_reasons
+from massage_rules.models import Reason
 
 BACK = {"areas": ["lower_back"], "cause": "posture", "severity": 6, "phase": "chronic", "goals": ["pain_relief"]}
 
@@ -207,3 +210,25 @@ def test_every_rule_condition_is_known_to_the_index() -> None:
     }
     fields = {f.name for f in dataclasses.fields(CompiledRule)}
     assert fields - others == conditions, "a new rule field: test it in holds() and in _compiled.RuleIndex"
+
+
+_POINTS = st.sampled_from([-2.0, -0.5, 0.1, 0.2, 0.3, 0.5, 1.0, 1.5, 1 / 3, 2.0, 1e-7])
+
+
+@given(st.lists(st.tuples(_POINTS, st.integers(0, 40)), max_size=12, unique_by=lambda x: x[1]))
+def test_prepared_scoring_matches_score_reasons(raw: list[tuple[float, int]]) -> None:
+    """The engine's prepared entries score, order and cite exactly as score_reasons does (which explain uses)."""
+    reasons = [
+        trusted(
+            Reason,
+            rule=f"rule_{rule:02d}",
+            effect="goal",
+            points=points,
+            label="a label",
+            text="a text",
+            sources=(f"src_{rule % 3}", f"src_{rule % 5}"),
+        )
+        for points, rule in raw
+    ]
+    entries = [(-r.points, r.rule, r, frozenset(r.sources)) for r in reasons]
+    assert _score_entries(entries) == score_reasons(list(reasons))
