@@ -7,6 +7,8 @@ from typing import Any
 
 from synth import FlatRule
 
+from massage_rules._engine import round6  # round(x, 6), as the engine shows and ties scores
+
 
 def top5(fired: list[FlatRule]) -> tuple[list[str], set[str]]:
     """Rank techniques as massage_rules does: forbidden ones out, score > 0, by (-score, id).
@@ -29,7 +31,7 @@ def top5(fired: list[FlatRule]) -> tuple[list[str], set[str]]:
         if tech not in forbidden:
             score = math.fsum(values)
             if score > 0:
-                ranked.append((-round(score, 6), tech))
+                ranked.append((-round6(score), tech))
     ranked.sort()
     return [tech for _, tech in ranked[:5]], {rule.id for rule in fired}
 

@@ -34,7 +34,7 @@ from .models import (
     SourceRef,
 )
 
-__all__ = ["Resolved", "recommend", "recommend_many", "resolve_profile", "score_reasons", "tie_findings"]
+__all__ = ["Resolved", "recommend", "recommend_many", "resolve_profile", "round6", "score_reasons", "tie_findings"]
 
 _DEFAULTS = {"schema_version": SCHEMA_VERSION}
 _set = object.__setattr__
@@ -476,14 +476,24 @@ def _score_entries(entries: list[_Entry]) -> _Scored:
     """:func:`score_reasons` for the engine's prepared entries: the same result, without a key function."""
     entries.sort()
     score = math.fsum(-entry[0] for entry in entries)
-    return score, round(score, 6), tuple(entry[2] for entry in entries), frozenset().union(*[e[3] for e in entries])
+    return score, round6(score), tuple(entry[2] for entry in entries), frozenset().union(*[e[3] for e in entries])
+
+
+def round6(score: float) -> float:
+    """``round(score, 6)``: a score as shown and compared for ties.
+
+    Most scores are sums of points like 0.5 or 1.5, multiples of 1/64, whose
+    decimals end within six places: rounding gives them back unchanged, so the
+    costly decimal conversion inside ``round`` is skipped for them.
+    """
+    return score if (score * 64.0).is_integer() else round(score, 6)
 
 
 def score_reasons(reasons: list[Reason]) -> _Scored:
     """A technique's score (exact, and rounded as shown), its reasons best first, and their sources."""
     score = math.fsum(reason.points for reason in reasons)
     ordered = tuple(sorted(reasons, key=lambda x: (-x.points, x.rule)))
-    return score, round(score, 6), ordered, frozenset(source for x in ordered for source in x.sources)
+    return score, round6(score), ordered, frozenset(source for x in ordered for source in x.sources)
 
 
 def _restrict(

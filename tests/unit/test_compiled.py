@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 import massage_rules as mr
 from massage_rules._compiled import Memo, bits, trusted
-from massage_rules._engine import _score_entries, fire, resolve_profile, score_reasons
+from massage_rules._engine import _score_entries, fire, resolve_profile, round6, score_reasons
 from massage_rules.models import Reason
 
 BACK = {"areas": ["lower_back"], "cause": "posture", "severity": 6, "phase": "chronic", "goals": ["pain_relief"]}
@@ -232,3 +233,19 @@ def test_prepared_scoring_matches_score_reasons(raw: list[tuple[float, int]]) ->
     ]
     entries = [(-r.points, r.rule, r, frozenset(r.sources)) for r in reasons]
     assert _score_entries(entries) == score_reasons(list(reasons))
+
+
+@given(
+    st.one_of(
+        st.floats(allow_nan=False),
+        st.builds(lambda n, k: n / 2**k, st.integers(-(2**40), 2**40), st.integers(0, 12)),
+    )
+)
+def test_round6_is_round_to_six_places(score: float) -> None:
+    """The shortcut for multiples of 1/64 gives exactly what round(score, 6) gives, sign of zero included.
+
+    Binary fractions n/2**k up to k=12 probe both sides of the shortcut: 1/64 ends within six decimals, 1/128 does not.
+    """
+    expected = round(score, 6)
+    assert round6(score) == expected
+    assert math.copysign(1.0, round6(score)) == math.copysign(1.0, expected)
