@@ -36,7 +36,6 @@ import naive
 import synth
 
 import massage_rules as mr
-from massage_rules._compiled import bits
 from massage_rules._engine import fire, resolve_profile
 
 
@@ -187,6 +186,9 @@ class OursMatch:
     """
 
     def __init__(self, kb: mr.KnowledgeBase, flat: list[synth.FlatRule]) -> None:
+        from massage_rules._compiled import bits  # here, so that the rest of the bench runs on older engines
+
+        self.bits = bits
         by_id = {rule.id: rule for rule in flat}
         self.kb = kb
         self.index = kb._tables.index
@@ -196,7 +198,7 @@ class OursMatch:
     def evaluate(self, profile: mr.ClientProfile) -> tuple[list[str], set[str]]:
         fired, _ = self.index.fire(resolve_profile(profile, self.kb))
         flat = self.flat
-        return naive.top5([flat[i] for i in bits(fired & self.rules_mask)])
+        return naive.top5([flat[i] for i in self.bits(fired & self.rules_mask)])
 
 
 def synthetic(sizes: Iterable[int], n_profiles: dict[int, int], repeats: int, with_zen: bool) -> list[dict[str, Any]]:

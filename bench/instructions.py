@@ -1,0 +1,82 @@
+"""The workload that ``bench/instructions.sh`` counts under callgrind: new profiles after a warm-up.
+
+    python bench/instructions.py WHAT [N]
+
+WHAT is ``bundled`` (full answers on the bundled knowledge), or ``full:SIZE``,
+``match:SIZE``, ``naive:SIZE`` or ``zen:SIZE`` on a synthetic base of SIZE
+rules (full answers, the like-for-like match, the naive loop, zen-engine).
+Only the N counted profiles (default 300) run with callgrind's instrumentation
+on: the script switches it on and off around them with ``callgrind_control``,
+so loading and the warm-up cost nothing. Garbage collection stays on unless
+NOGC=1 is set.
+"""
+
+from __future__ import annotations
+
+import collections
+import gc
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import naive
+import run
+import synth
+
+import massage_rules as mr
+
+
+def workload(what: str, n: int) -> tuple[Callable[[list[Any]], Any], list[Any], list[Any]]:
+    """What to run, the warm-up profiles (the engine's memo tables as in a long batch), the counted ones."""
+    if what == "bundled":
+        kb = mr.load_knowledge()
+        full = lambda ps: collections.deque(mr.recommend_many(ps, kb), maxlen=0)  # noqa: E731
+        return full, run.realistic_profiles(kb, 3000, seed=8), run.realistic_profiles(kb, n, seed=100)
+    kind, _, size_text = what.partition(":")
+    size = int(size_text)
+    doc = synth.knowledge(size, seed=size)
+    flat = synth.flat_rules(doc)
+    raw_warm, raw_counted = synth.profiles(500, seed=size + 1), synth.profiles(n, seed=size + 2)
+    if kind == "naive":
+        loop = naive.NaiveEngine(flat)
+        return (lambda ps: [loop.evaluate(p) for p in ps]), raw_warm, raw_counted
+    if kind == "zen":
+        import zen_table
+
+        table = zen_table.ZenEngine(flat)
+        return (lambda ps: [table.evaluate(p) for p in ps]), raw_warm, raw_counted
+    path = Path(tempfile.mkdtemp(prefix="mr-count-")) / "synthetic.yaml"
+    path.write_text(synth.to_yaml(doc), encoding="utf-8")
+    kb = mr.load_knowledge([path], bundled=False)
+    warm = [mr.ClientProfile(**fields) for fields in raw_warm]
+    counted = [mr.ClientProfile(**fields) for fields in raw_counted]
+    if kind == "full":
+        return (lambda ps: collections.deque(mr.recommend_many(ps, kb), maxlen=0)), warm, counted
+    if kind == "match":
+        match = run.OursMatch(kb, flat)
+        return (lambda ps: [match.evaluate(p) for p in ps]), warm, counted
+    raise SystemExit(f"unknown workload {what!r}: bundled, full:SIZE, match:SIZE, naive:SIZE or zen:SIZE")
+
+
+def main() -> None:
+    what = sys.argv[1] if len(sys.argv) > 1 else "bundled"
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 300
+    go, warm, counted = workload(what, n)
+    go(warm)
+    gc.collect()
+    if os.environ.get("NOGC"):
+        gc.disable()
+    switch = ["callgrind_control", "-i"]
+    subprocess.run([*switch, "on", str(os.getpid())], check=True, capture_output=True)
+    go(counted)
+    subprocess.run([*switch, "off", str(os.getpid())], check=True, capture_output=True)
+
+
+if __name__ == "__main__":
+    main()
