@@ -314,6 +314,7 @@ class Tables:
 
     __slots__ = (
         "advice",
+        "avoidance_parts",
         "avoidances",
         "avoided",
         "candidates",
@@ -387,6 +388,7 @@ class Tables:
         ]
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
         self.avoidances = Memo()  # (technique, area, rule, kind) -> that avoidance, shared by every list
+        self.avoidance_parts = Memo()  # (kind, rule, scope) -> what that one restriction rules out, in order
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
         self.cited = Memo()  # the sources an answer cites -> their references, in id order
         self.heads = Memo()  # (fired rules that refer, stop or note, complaints, diagnoses) -> the answer's head

@@ -305,23 +305,73 @@ _UNRESTRICTED = _Screen.nothing()
 
 
 def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoidance, ...], frozenset[str]]:
-    """What the fired restrictions rule out, and the sources they cite; memoised by the restrictions."""
+    """What the fired restrictions rule out, and the sources they cite; memoised by the restrictions.
+
+    A whole list rarely recurs (it depends on every restriction and where each
+    applies), but one restriction on one set of areas often does: a missed list
+    is put together from memoised parts, one per restriction, and each item is
+    shared by every list that holds it.
+    """
     key = screen.key
-    memo = knowledge._tables.avoided
-    known: tuple[tuple[Avoidance, ...], frozenset[str]] | None = memo.get(key)
+    tables = knowledge._tables
+    known: tuple[tuple[Avoidance, ...], frozenset[str]] | None = tables.avoided.get(key)
     if known is not None:
         return known
-    found: dict[tuple[str, str, str], Avoidance] = {}
-    shared = knowledge._tables.avoidances
+    keys: list[tuple[str, str, str]] = []
+    items: list[Avoidance] = []
     cited: set[str] = set()
+    restrictions = [
+        *[("forbidden", rule, scope) for rule, scope in screen.forbids],
+        *[("not_allowed", rule, None) for rule in screen.allow],
+        *[("pressure_cap", rule, scope) for rule, scope in screen.caps],
+    ]
+    for kind, rule, scope in restrictions:
+        part_keys, part_items = _avoidance_part(kind, rule, scope, knowledge)  # type: ignore[arg-type]
+        if part_items:
+            keys += part_keys
+            items += part_items
+            cited.update(rule.sources)
+    if len(restrictions) == 1:  # one part: already in order, nothing twice
+        avoided = tuple(items)
+    else:  # in reverse, so that the first restriction to rule out a (technique, area, rule) gives its kind
+        found = dict(zip(reversed(keys), reversed(items), strict=True))
+        avoided = tuple(map(found.__getitem__, sorted(found)))
+    return tables.avoided.put(key, (avoided, frozenset(cited)))  # type: ignore[no-any-return]
 
-    def add(tech: str, area: str | None, rule: CompiledRule, kind: AvoidanceKind) -> None:
-        key = (tech, area or "", rule.id)
-        if key not in found:
-            item: Avoidance | None = shared.get((*key, kind))
+
+# What one restriction rules out: the sort keys (technique, area or "", rule), and the avoidances.
+# Two flat tuples rather than pairs: the keys hold only strings, which the garbage collector stops tracking.
+_Part = tuple[tuple[tuple[str, str, str], ...], tuple[Avoidance, ...]]
+
+
+def _avoidance_part(
+    kind: AvoidanceKind, rule: CompiledRule, scope: frozenset[str] | None, knowledge: KnowledgeBase
+) -> _Part:
+    """What one restriction rules out on ``scope`` (None: everywhere), in sort order; memoised."""
+    tables = knowledge._tables
+    part_key = (kind, rule.id, scope)
+    known: _Part | None = tables.avoidance_parts.get(part_key)
+    if known is not None:
+        return known
+    if kind == "forbidden":
+        techs = sorted(rule.forbid_set if rule.forbid_set is not None else knowledge.techniques)
+    elif kind == "not_allowed":
+        assert rule.allow_only is not None
+        techs = sorted(tech for tech in knowledge.techniques if tech not in rule.allow_only)
+    else:
+        assert rule.cap is not None
+        cap = rule.cap.max
+        techs = sorted(tech for tech, (_name, lowest, *_rest) in tables.techniques.items() if lowest > cap)
+    shared = tables.avoidances
+    keys: list[tuple[str, str, str]] = []
+    items: list[Avoidance] = []
+    for tech in techs:
+        for area in sorted(scope) if scope is not None else (None,):
+            item_key = (tech, area or "", rule.id)
+            item: Avoidance | None = shared.get((*item_key, kind))
             if item is None:
                 item = shared.put(
-                    (*key, kind),
+                    (*item_key, kind),
                     trusted(
                         Avoidance,
                         technique=tech,
@@ -333,27 +383,9 @@ def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoida
                     ),
                 )
             assert item is not None
-            found[key] = item
-            cited.update(rule.sources)
-
-    for rule, scope in screen.forbids:
-        for tech in sorted(rule.forbid_set if rule.forbid_set is not None else knowledge.techniques):
-            for area in sorted(scope) if scope is not None else (None,):
-                add(tech, area, rule, "forbidden")
-    for rule in screen.allow:
-        assert rule.allow_only is not None
-        for tech in knowledge.techniques:
-            if tech not in rule.allow_only:
-                add(tech, None, rule, "not_allowed")
-    for rule, scope in screen.caps:
-        assert rule.cap is not None
-        for tech_id, technique in knowledge.techniques.items():
-            assert technique.pressure.min is not None
-            if technique.pressure.min > rule.cap.max:
-                for area in sorted(scope) if scope is not None else (None,):
-                    add(tech_id, area, rule, "pressure_cap")
-    avoided = tuple(found[k] for k in sorted(found))
-    return memo.put(key, (avoided, frozenset(cited)))  # type: ignore[no-any-return]
+            keys.append(item_key)
+            items.append(item)
+    return tables.avoidance_parts.put(part_key, (tuple(keys), tuple(items)))  # type: ignore[no-any-return]
 
 
 def _limits(screen: _Screen, knowledge: KnowledgeBase) -> tuple[PressureLimit, ...]:

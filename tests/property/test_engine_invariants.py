@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
+from massage_rules._engine import _Screen, fire, resolve_profile
 from tests.strategies import profile_fields, profiles
 
 KB = mr.load_knowledge()
@@ -116,3 +117,41 @@ def test_plan_is_consistent(profile: mr.ClientProfile) -> None:
         assert 1 <= plan.check_in_after_sessions <= plan.sessions_max
         last = plan.derivation[-1]
         assert (last.sessions_min, last.sessions_max) == (plan.sessions_min, plan.sessions_max)
+
+
+@given(profiles(KB, max_health=6))
+def test_avoided_list_is_what_the_fired_restrictions_rule_out(profile: mr.ClientProfile) -> None:
+    """The avoided list holds each (technique, area, rule) the fired restrictions rule out once, in that order.
+
+    The reference walks the fired restricting rules one by one, as a reader would
+    (forbids, then "only these", then pressure caps; the first to rule an item out
+    gives its kind); the engine builds the list from memoised parts, so this holds
+    whether its memo tables hit or miss.
+    """
+    result = mr.recommend(profile, KB)
+    r = resolve_profile(profile, KB)
+    fired, _ = fire(r, KB)
+    screen = _Screen([rule for rule in fired if rule.forbid or rule.cap or rule.allow_only is not None], r, KB)
+    stopped = any(rule.stop is not None for rule in fired)
+    if stopped or (result.referral is not None and not result.referral.massage_meanwhile):
+        assert result.avoided == ()  # screening stopped care before anything was weighed
+        return
+    expected: dict[tuple[str, str, str], str] = {}
+    everywhere: list[str | None] = [None]
+    for rule, scope in screen.forbids:
+        for tech in rule.forbid_set if rule.forbid_set is not None else KB.techniques:
+            for area in sorted(scope) if scope is not None else everywhere:
+                expected.setdefault((tech, area or "", rule.id), "forbidden")
+    for rule in screen.allow:
+        assert rule.allow_only is not None
+        for tech in KB.techniques:
+            if tech not in rule.allow_only:
+                expected.setdefault((tech, "", rule.id), "not_allowed")
+    for rule, scope in screen.caps:
+        assert rule.cap is not None
+        for tech, technique in KB.techniques.items():
+            if (technique.pressure.min or 0) > rule.cap.max:
+                for area in sorted(scope) if scope is not None else everywhere:
+                    expected.setdefault((tech, area or "", rule.id), "pressure_cap")
+    got = [(a.technique, a.area or "", a.rule, a.kind) for a in result.avoided]
+    assert got == sorted((*key, kind) for key, kind in expected.items())
