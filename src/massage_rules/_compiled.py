@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from ._engine import Resolved
     from ._knowledge import CompiledRule
 
-__all__ = ["Memo", "RuleIndex", "Tables", "bits", "trusted"]
+__all__ = ["Memo", "RuleIndex", "Tables", "bits", "trusted", "trusted_dict"]
 
 _PAIN_SCALE = range(11)  # the 0-10 values ClientProfile.severity accepts: a range becomes a set of them
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -46,10 +46,26 @@ def trusted(cls: type[ModelT], defaults: dict[str, Any] | None = None, /, **valu
     """
     model = cls.__new__(cls)
     _set(model, "__dict__", {**defaults, **values} if defaults else values)
-    _set(model, "__pydantic_fields_set__", set(values))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
+    _set_fields_set(model, set(values))
+    _set_extra(model, None)
+    _set_private(model, None)
     return model
+
+
+def trusted_dict(cls: type[ModelT], values: dict[str, Any], /) -> ModelT:
+    """:func:`trusted` for a dict the caller built (every field, in field order): one call cheaper, for hot loops."""
+    model = cls.__new__(cls)
+    _set(model, "__dict__", values)
+    _set_fields_set(model, set(values))
+    _set_extra(model, None)
+    _set_private(model, None)
+    return model
+
+
+# BaseModel's own slots, set through their descriptors: what object.__setattr__ does after looking them up.
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 class _AnyOf:

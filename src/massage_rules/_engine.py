@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ._codes import is_icd10_code, resolve_icd10
-from ._compiled import Tables, bits, trusted
+from ._compiled import Tables, bits, trusted, trusted_dict
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
 from ._packs import switched_off_warnings
 from ._plan import build_plan
@@ -450,19 +450,21 @@ def _rank(
             shown = tuple(sorted(areas))
         name, _lowest, _highest, _where, cpt, evidence = static[tech_id]
         ranked.append(
-            trusted(
+            trusted_dict(
                 RankedTechnique,
-                id=tech_id,
-                name=name,
-                rank=len(ranked) + 1,
-                score=scored[1],
-                areas=shown,
-                skip_areas=tuple(sorted(skip)) if skip else (),
-                pressure_min=lowest,
-                pressure_max=highest,
-                cpt=cpt,
-                evidence=evidence,
-                reasons=scored[2],
+                {
+                    "id": tech_id,
+                    "name": name,
+                    "rank": len(ranked) + 1,
+                    "score": scored[1],
+                    "areas": shown,
+                    "skip_areas": tuple(sorted(skip)) if skip else (),
+                    "pressure_min": lowest,
+                    "pressure_max": highest,
+                    "cpt": cpt,
+                    "evidence": evidence,
+                    "reasons": scored[2],
+                },
             )
         )
         cited |= scored[3]
