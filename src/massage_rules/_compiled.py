@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 from array import array
 from collections.abc import Collection, Sequence
+from itertools import compress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
@@ -280,12 +281,13 @@ class RuleIndex:
 def bits(mask: int) -> list[int]:
     """The positions of the set bits of ``mask``, lowest first.
 
-    Peeling the lowest bit off costs a pass over the whole integer per bit, so
-    past a couple of thousand bits the mask is cut into 64-bit words first and
-    only the nonzero words are peeled.
+    Peeling the lowest bit off costs a pass over the whole integer per bit. Up
+    to a couple of thousand bits, or for a handful of set bits, that is still
+    the cheapest; otherwise the mask is cut into 64-bit words, ``compress``
+    picks the nonzero ones in C, and only those are peeled.
     """
     out: list[int] = []
-    if mask.bit_length() <= 2048:
+    if mask.bit_length() <= 2048 or mask.bit_count() <= 4:
         while mask:
             low = mask & -mask
             out.append(low.bit_length() - 1)
@@ -294,13 +296,13 @@ def bits(mask: int) -> list[int]:
     words = array("Q", mask.to_bytes((mask.bit_length() + 63) // 64 * 8, "little"))
     if _BIG_ENDIAN:
         words.byteswap()
-    for at, word in enumerate(words):
-        if word:
-            base = at * 64
-            while word:
-                low = word & -word
-                out.append(base + low.bit_length() - 1)
-                word ^= low
+    for at in compress(range(len(words)), words):
+        word = words[at]
+        base = at * 64
+        while word:
+            low = word & -word
+            out.append(base + low.bit_length() - 1)
+            word ^= low
     return out
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter, neg
 
 from ._codes import is_icd10_code, resolve_icd10
 from ._compiled import Tables, bits, trusted, trusted_dict
@@ -434,7 +435,7 @@ def _rank(
     cited: set[str] = set()
     all_areas: tuple[str, ...] | None = None
     static = tables.techniques
-    for tech_id, where, lowest, highest, scored in candidates:
+    for _order, tech_id, where, lowest, highest, scored in candidates:
         areas = r_areas if where is None or r_areas <= where else r_areas.intersection(where)
         skip = _NOWHERE
         if restricted:
@@ -471,8 +472,8 @@ def _rank(
     return tuple(ranked), cited
 
 
-# A technique that scores: id, where it is used, its pressure range, its score.
-_Candidate = tuple[str, frozenset[str] | None, int, int, _Scored]
+# A technique that scores: its order (minus the score as shown), id, where it is used, pressure range, score.
+_Candidate = tuple[float, str, frozenset[str] | None, int, int, _Scored]
 
 
 def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...]:
@@ -489,28 +490,30 @@ def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...
                 entries.append(entry)
     found = []
     memo = tables.scored
+    techniques = tables.techniques
     for tech_id, entries in entries_for.items():
-        key = (tech_id, *[entry[1] for entry in entries])
+        key = (tech_id, *map(_rule_of, entries))
         scored: _Scored | None = memo.get(key)
         if scored is None:
             scored = memo.put(key, _score_entries(entries))
         assert scored is not None
         if scored[0] > 0:
-            _name, lowest, highest, where, _cpt, _evidence = tables.techniques[tech_id]
-            found.append((tech_id, where, lowest, highest, scored))
-    found.sort(key=lambda c: (-c[4][1], c[0]))
+            _name, lowest, highest, where, _cpt, _evidence = techniques[tech_id]
+            found.append((-scored[1], tech_id, where, lowest, highest, scored))
+    found.sort()  # by score as shown, then id: ids differ, so the comparison stops there
     return tuple(found)
 
 
 # What one fired rule adds to a technique: (-points, rule id, the reason, its sources); see Tables.scoring.
 _Entry = tuple[float, str, Reason, frozenset[str]]
+_minus_points, _rule_of, _reason_of, _sources_of = (itemgetter(k) for k in range(4))
 
 
 def _score_entries(entries: list[_Entry]) -> _Scored:
     """:func:`score_reasons` for the engine's prepared entries: the same result, without a key function."""
     entries.sort()
-    score = math.fsum(-entry[0] for entry in entries)
-    return score, round6(score), tuple(entry[2] for entry in entries), frozenset().union(*[e[3] for e in entries])
+    score = math.fsum(map(neg, map(_minus_points, entries)))
+    return score, round6(score), tuple(map(_reason_of, entries)), frozenset().union(*map(_sources_of, entries))
 
 
 def round6(score: float) -> float:

@@ -65,6 +65,12 @@ def test_bits_lists_every_set_bit_in_order(width: int) -> None:
         assert bits(mask) == positions
 
 
+@given(st.sets(st.integers(0, 12_000), max_size=60) | st.sets(st.integers(2_000, 12_000), max_size=6))
+def test_bits_is_exact_on_every_path(positions: set[int]) -> None:
+    """Every path of bits (peeling, few bits of a wide mask, 64-bit words) gives exactly the set positions."""
+    assert bits(sum(1 << p for p in positions)) == sorted(positions)
+
+
 def test_day_and_area_count_windows_are_tested(tmp_path: Path) -> None:
     """Rules on days since onset and on the number of areas fire exactly inside their windows."""
     extra = tmp_path / "windows.yaml"
