@@ -299,7 +299,10 @@ class _Screen:
         if distal:
             for area in list(areas):
                 areas |= self._knowledge.distal.get(area, frozenset())
-        return frozenset(areas)
+        scope = frozenset(areas)
+        scopes = self._knowledge._tables.scopes  # one object per scope, which every memo key holding it shares
+        known: frozenset[str] | None = scopes.get(scope)
+        return known if known is not None else scopes.put(scope, scope)
 
 
 _UNRESTRICTED = _Screen.nothing()
@@ -490,18 +493,23 @@ def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...
                 entries.append(entry)
     found = []
     memo = tables.scored
-    techniques = tables.techniques
     for tech_id, entries in entries_for.items():
         key = (tech_id, *map(_rule_of, entries))
-        scored: _Scored | None = memo.get(key)
-        if scored is None:
-            scored = memo.put(key, _score_entries(entries))
-        assert scored is not None
-        if scored[0] > 0:
-            _name, lowest, highest, where, _cpt, _evidence = techniques[tech_id]
-            found.append((-scored[1], tech_id, where, lowest, highest, scored))
+        candidate: _Candidate | None = memo.get(key)
+        if candidate is None:
+            candidate = memo.put(key, _candidate(tech_id, entries, tables))
+        assert candidate is not None
+        if candidate[5][0] > 0:
+            found.append(candidate)
     found.sort()  # by score as shown, then id: ids differ, so the comparison stops there
     return tuple(found)
+
+
+def _candidate(tech_id: str, entries: list[_Entry], tables: Tables) -> _Candidate:
+    """A technique as a candidate, scored from its fired rules' entries; memoised, so lists share candidates."""
+    scored = _score_entries(entries)
+    _name, lowest, highest, where, _cpt, _evidence = tables.techniques[tech_id]
+    return -scored[1], tech_id, where, lowest, highest, scored
 
 
 # What one fired rule adds to a technique: (-points, rule id, the reason, its sources); see Tables.scoring.

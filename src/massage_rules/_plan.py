@@ -249,11 +249,15 @@ def _plan(
     first = min(dose.check_in_after_sessions, high)
     reassess = settings.reassess
     check_ins = check_in_sessions(first, reassess.every_sessions if reassess else first, high)
-    check_in_reason = (
-        trusted(PlanAdvice, rule="plan.reassess", text=reassess.text, sources=tuple(reassess.sources))
-        if reassess
-        else None
-    )
+    shared = knowledge._tables.plan_parts  # parts that depend only on the knowledge: one object for every plan
+    check_in_reason = None
+    if reassess:
+        check_in_reason = shared.get("reassess")
+        if check_in_reason is None:
+            check_in_reason = shared.setdefault(
+                "reassess",
+                trusted(PlanAdvice, rule="plan.reassess", text=reassess.text, sources=tuple(reassess.sources)),
+            )
     meaningful = None
     mcid = settings.meaningful_change
     if mcid is not None:
@@ -271,12 +275,19 @@ def _plan(
     aftercare: list[AfterCare] = []
     for position in shown:
         advice = settings.advice[position]
-        rule = advice.rule
+        item = shared.get(position)
+        if item is None:
+            rule = advice.rule
+            if advice.kind == "maintenance":
+                item = trusted(PlanAdvice, rule=rule.id, text=rule.text, sources=rule.sources)
+            else:
+                kind: Any = advice.kind
+                item = trusted(AfterCare, rule=rule.id, kind=kind, text=rule.text, sources=rule.sources)
+            item = shared.setdefault(position, item)
         if advice.kind == "maintenance":
-            maintenance.append(trusted(PlanAdvice, rule=rule.id, text=rule.text, sources=rule.sources))
+            maintenance.append(item)
         else:
-            kind: Any = advice.kind
-            aftercare.append(trusted(AfterCare, rule=rule.id, kind=kind, text=rule.text, sources=rule.sources))
+            aftercare.append(item)
     aftercare.sort(key=lambda a: _KIND_ORDER[a.kind])  # stable: file order within a kind
     from ._billing import billing_units  # _billing imports _knowledge, which imports this module
 
