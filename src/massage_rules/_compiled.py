@@ -341,7 +341,6 @@ class Tables:
         "index",
         "limits",
         "matched_conditions",
-        "plan_parts",
         "plans",
         "rule_count",
         "rules_mask",
@@ -413,7 +412,6 @@ class Tables:
         self.cited = Memo()  # the sources an answer cites -> their references, in id order
         self.heads = Memo()  # (fired rules that refer, stop or note, complaints, diagnoses) -> the answer's head
         self.scopes = Memo()  # where a restriction applies -> the one object for that set of areas
-        self.plan_parts: dict[object, Any] = {}  # plan advice per advice position, and the reassessment advice
         self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice shown, codes) -> the plan
         self.candidates = Memo()  # the fired scoring rules -> the techniques that score, best first
         self.scored = Memo()  # (technique, *its fired rules) -> that technique as a candidate, with its score

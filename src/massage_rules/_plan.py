@@ -33,6 +33,7 @@ class CompiledAdvice:
     kind: str  # "maintenance", "expect", "self_care", "warning_sign"
     rule: CompiledRule
     techniques: frozenset[str] | None
+    shown: PlanAdvice | AfterCare  # what a plan shows for it: built once, shared by every plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class PlanKnowledge:
     """The plan settings of all knowledge files, merged and checked."""
 
     reassess: s.Reassess | None = None
+    reassess_advice: PlanAdvice | None = None  # the check-in reason a plan shows: built once, shared
     meaningful_change: s.MeaningfulChangeSettings | None = None
     advice: tuple[CompiledAdvice, ...] = ()
     checks: tuple[s.Check, ...] = ()
@@ -108,7 +110,7 @@ def compile_plan_settings(
                 **_when_fields(entry.when),
             )
             techs = frozenset(entry.techniques) if entry.techniques is not None else None
-            advice.append(CompiledAdvice(kind, rule, techs))
+            advice.append(CompiledAdvice(kind, rule, techs, _shown_advice(kind, rule)))
     for item in lists["checks"]:
         cite(item, item.value.id, item.value.sources)
     for ident, item in rules.items():
@@ -119,13 +121,27 @@ def compile_plan_settings(
                 "(or remove them only from a maximum downward), so more pain never means fewer sessions",
                 ident,
             )
+    reassess = scalars["reassess"].value if "reassess" in scalars else None
     return PlanKnowledge(
-        reassess=scalars["reassess"].value if "reassess" in scalars else None,
+        reassess=reassess,
+        reassess_advice=(
+            trusted(PlanAdvice, rule="plan.reassess", text=reassess.text, sources=tuple(reassess.sources))
+            if reassess
+            else None
+        ),
         meaningful_change=scalars["meaningful_change"].value if "meaningful_change" in scalars else None,
         advice=tuple(advice),
         checks=tuple(item.value for item in lists["checks"]),
         status_advice=scalars["status_advice"].value if "status_advice" in scalars else None,
     )
+
+
+def _shown_advice(kind: str, rule: CompiledRule) -> PlanAdvice | AfterCare:
+    """The plan entry for one piece of advice: a maintenance line, or after-care of its kind."""
+    if kind == "maintenance":
+        return trusted(PlanAdvice, rule=rule.id, text=rule.text, sources=rule.sources)
+    after_care_kind: Any = kind
+    return trusted(AfterCare, rule=rule.id, kind=after_care_kind, text=rule.text, sources=rule.sources)
 
 
 def _dose_priority(rule: CompiledRule, resolved: Resolved) -> tuple[int, int, int, str]:
@@ -249,15 +265,7 @@ def _plan(
     first = min(dose.check_in_after_sessions, high)
     reassess = settings.reassess
     check_ins = check_in_sessions(first, reassess.every_sessions if reassess else first, high)
-    shared = knowledge._tables.plan_parts  # parts that depend only on the knowledge: one object for every plan
-    check_in_reason = None
-    if reassess:
-        check_in_reason = shared.get("reassess")
-        if check_in_reason is None:
-            check_in_reason = shared.setdefault(
-                "reassess",
-                trusted(PlanAdvice, rule="plan.reassess", text=reassess.text, sources=tuple(reassess.sources)),
-            )
+    check_in_reason = settings.reassess_advice
     meaningful = None
     mcid = settings.meaningful_change
     if mcid is not None:
@@ -274,20 +282,11 @@ def _plan(
     maintenance: list[PlanAdvice] = []
     aftercare: list[AfterCare] = []
     for position in shown:
-        advice = settings.advice[position]
-        item = shared.get(position)
-        if item is None:
-            rule = advice.rule
-            if advice.kind == "maintenance":
-                item = trusted(PlanAdvice, rule=rule.id, text=rule.text, sources=rule.sources)
-            else:
-                kind: Any = advice.kind
-                item = trusted(AfterCare, rule=rule.id, kind=kind, text=rule.text, sources=rule.sources)
-            item = shared.setdefault(position, item)
-        if advice.kind == "maintenance":
-            maintenance.append(item)
-        else:
+        item = settings.advice[position].shown
+        if isinstance(item, AfterCare):
             aftercare.append(item)
+        else:
+            maintenance.append(item)
     aftercare.sort(key=lambda a: _KIND_ORDER[a.kind])  # stable: file order within a kind
     from ._billing import billing_units  # _billing imports _knowledge, which imports this module
 
