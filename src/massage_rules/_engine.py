@@ -38,7 +38,6 @@ from .models import (
 __all__ = ["Resolved", "recommend", "recommend_many", "resolve_profile", "round6", "score_reasons", "tie_findings"]
 
 _DEFAULTS = {"schema_version": SCHEMA_VERSION}
-_set = object.__setattr__
 _NOWHERE: frozenset[str] = frozenset()
 _Scored = tuple[float, float, tuple[Reason, ...], frozenset[str]]  # score, as shown, reasons, their sources
 
@@ -142,12 +141,8 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
 
 def _with_phase(profile: ClientProfile, phase: str) -> ClientProfile:
     """``profile`` with the phase its days fall in: ``model_copy(update=...)`` without its generic machinery."""
-    copy = ClientProfile.__new__(ClientProfile)
-    _set(copy, "__dict__", {**profile.__dict__, "phase": phase})
-    _set(copy, "__pydantic_fields_set__", profile.__pydantic_fields_set__ | {"phase"})
-    _set(copy, "__pydantic_extra__", None)
-    _set(copy, "__pydantic_private__", None)
-    return copy
+    fields_set = profile.__pydantic_fields_set__ | {"phase"}
+    return trusted_dict(ClientProfile, {**profile.__dict__, "phase": phase}, fields_set)
 
 
 _NO_AREAS: dict[str, frozenset[str]] = {}  # shared by every profile without findings; never written to
@@ -324,13 +319,13 @@ def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoida
     keys: list[tuple[str, str, str]] = []
     items: list[Avoidance] = []
     cited: set[str] = set()
-    restrictions = [
+    restrictions: list[tuple[AvoidanceKind, CompiledRule, frozenset[str] | None]] = [
         *[("forbidden", rule, scope) for rule, scope in screen.forbids],
         *[("not_allowed", rule, None) for rule in screen.allow],
         *[("pressure_cap", rule, scope) for rule, scope in screen.caps],
     ]
     for kind, rule, scope in restrictions:
-        part_keys, part_items = _avoidance_part(kind, rule, scope, knowledge)  # type: ignore[arg-type]
+        part_keys, part_items = _avoidance_part(kind, rule, scope, knowledge)
         if part_items:
             keys += part_keys
             items += part_items
@@ -518,7 +513,7 @@ _minus_points, _rule_of, _reason_of, _sources_of = (itemgetter(k) for k in range
 
 
 def _score_entries(entries: list[_Entry]) -> _Scored:
-    """:func:`score_reasons` for the engine's prepared entries: the same result, without a key function."""
+    """Score a technique from prepared entries: sorting them puts its reasons best first, ties by rule id."""
     entries.sort()
     score = math.fsum(map(neg, map(_minus_points, entries)))
     return score, round6(score), tuple(map(_reason_of, entries)), frozenset().union(*map(_sources_of, entries))
@@ -536,9 +531,7 @@ def round6(score: float) -> float:
 
 def score_reasons(reasons: list[Reason]) -> _Scored:
     """A technique's score (exact, and rounded as shown), its reasons best first, and their sources."""
-    score = math.fsum(reason.points for reason in reasons)
-    ordered = tuple(sorted(reasons, key=lambda x: (-x.points, x.rule)))
-    return score, round6(score), ordered, frozenset(source for x in ordered for source in x.sources)
+    return _score_entries([(-reason.points, reason.rule, reason, frozenset(reason.sources)) for reason in reasons])
 
 
 def _restrict(

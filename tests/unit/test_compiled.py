@@ -224,7 +224,7 @@ _POINTS = st.sampled_from([-2.0, -0.5, 0.1, 0.2, 0.3, 0.5, 1.0, 1.5, 1 / 3, 2.0,
 
 @given(st.lists(st.tuples(_POINTS, st.integers(0, 40)), max_size=12, unique_by=lambda x: x[1]))
 def test_prepared_scoring_matches_score_reasons(raw: list[tuple[float, int]]) -> None:
-    """The engine's prepared entries score, order and cite exactly as score_reasons does (which explain uses)."""
+    """Prepared entries and score_reasons (which explain uses) score, order and cite as the plain formula does."""
     reasons = [
         trusted(
             Reason,
@@ -238,7 +238,11 @@ def test_prepared_scoring_matches_score_reasons(raw: list[tuple[float, int]]) ->
         for points, rule in raw
     ]
     entries = [(-r.points, r.rule, r, frozenset(r.sources)) for r in reasons]
-    assert _score_entries(entries) == score_reasons(list(reasons))
+    score = math.fsum(r.points for r in reasons)
+    ordered = tuple(sorted(reasons, key=lambda x: (-x.points, x.rule)))
+    reference = (score, round(score, 6), ordered, frozenset(source for x in ordered for source in x.sources))
+    assert _score_entries(entries) == reference
+    assert score_reasons(list(reasons)) == reference
 
 
 @given(
