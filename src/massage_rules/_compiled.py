@@ -33,7 +33,6 @@ __all__ = ["Memo", "RuleIndex", "Tables", "bits", "trusted", "trusted_dict"]
 
 _PAIN_SCALE = range(11)  # the 0-10 values ClientProfile.severity accepts: a range becomes a set of them
 ModelT = TypeVar("ModelT", bound=BaseModel)
-_set = object.__setattr__
 
 
 def trusted(cls: type[ModelT], defaults: dict[str, Any] | None = None, /, **values: Any) -> ModelT:
@@ -53,15 +52,18 @@ def trusted_dict(cls: type[ModelT], values: dict[str, Any], fields_set: set[str]
 
     ``fields_set`` is what pydantic reports as explicitly given; by default every key of ``values``.
     """
-    model = cls.__new__(cls)
-    _set(model, "__dict__", values)
+    model = _new(cls)
+    _set_dict(model, values)
     _set_fields_set(model, set(values) if fields_set is None else fields_set)
     _set_extra(model, None)
     _set_private(model, None)
     return model
 
 
+# No model defines __new__, so object's builds one, looked up once here rather than through the metaclass.
+_new = object.__new__
 # BaseModel's own slots, set through their descriptors: what object.__setattr__ does after looking them up.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
 _set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
 _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__

@@ -464,11 +464,14 @@ def _rank(
                     "evidence": evidence,
                     "reasons": scored[2],
                 },
+                set(_RANKED_FIELDS),  # a set copied from a frozenset reuses its hashes
             )
         )
         cited |= scored[3]
     return tuple(ranked), cited
 
+
+_RANKED_FIELDS = frozenset(RankedTechnique.model_fields)
 
 # A technique that scores: its order (minus the score as shown), id, where it is used, pressure range, score.
 _Candidate = tuple[float, str, frozenset[str] | None, int, int, _Scored]
