@@ -8,7 +8,7 @@
 #
 # Usage: sh bench/instructions.sh [GIT-REVISION] [WHAT] [N]
 #   GIT-REVISION  a commit to count instead of the working tree ("" or "." for the working tree)
-#   WHAT          bundled (default), full:SIZE, match:SIZE, naive:SIZE or zen:SIZE (see bench/instructions.py)
+#   WHAT          bundled (default), bundled-floor, full:SIZE, match:SIZE, naive:SIZE or zen:SIZE (see bench/instructions.py)
 #   N             profiles counted (default 300)
 # NOGC=1 sh bench/instructions.sh ...  leaves garbage collection out: a full collection costs about
 # 300 million instructions here, so whether one falls in the counted window moves the count.
