@@ -344,9 +344,9 @@ class Tables:
         "plans",
         "rule_count",
         "rules_mask",
-        "scopes",
         "scored",
         "scoring",
+        "sets",
         "source_refs",
         "stamp",
         "techniques",
@@ -411,7 +411,16 @@ class Tables:
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
         self.cited = Memo()  # the sources an answer cites -> their references, in id order
         self.heads = Memo()  # (fired rules that refer, stop or note, complaints, diagnoses) -> the answer's head
-        self.scopes = Memo()  # where a restriction applies -> the one object for that set of areas
+        self.sets = Memo()  # a frozenset -> the one object for it (restriction scopes, a candidate's sources)
         self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice shown, codes) -> the plan
         self.candidates = Memo()  # the fired scoring rules -> the techniques that score, best first
         self.scored = Memo()  # (technique, *its fired rules) -> that technique as a candidate, with its score
+
+    def one(self, found: frozenset[str]) -> frozenset[str]:
+        """The one shared object equal to ``found``: memo entries holding equal sets then hold one object.
+
+        Every object a memo entry keeps is walked again by each full garbage
+        collection, so a set that recurs across entries is kept once.
+        """
+        known: frozenset[str] | None = self.sets.get(found)
+        return known if known is not None else self.sets.put(found, found)

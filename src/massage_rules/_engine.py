@@ -294,10 +294,7 @@ class _Screen:
         if distal:
             for area in list(areas):
                 areas |= self._knowledge.distal.get(area, frozenset())
-        scope = frozenset(areas)
-        scopes = self._knowledge._tables.scopes  # one object per scope, which every memo key holding it shares
-        known: frozenset[str] | None = scopes.get(scope)
-        return known if known is not None else scopes.put(scope, scope)
+        return self._knowledge._tables.one(frozenset(areas))  # one object per scope, shared by every memo key
 
 
 _UNRESTRICTED = _Screen.nothing()
@@ -433,7 +430,7 @@ def _rank(
     cited: set[str] = set()
     all_areas: tuple[str, ...] | None = None
     static = tables.techniques
-    for _order, tech_id, where, lowest, highest, scored in candidates:
+    for _order, tech_id, where, lowest, highest, _score, shown_score, reasons, sources in candidates:
         areas = r_areas if where is None or r_areas <= where else r_areas.intersection(where)
         skip = _NOWHERE
         if restricted:
@@ -455,26 +452,28 @@ def _rank(
                     "id": tech_id,
                     "name": name,
                     "rank": len(ranked) + 1,
-                    "score": scored[1],
+                    "score": shown_score,
                     "areas": shown,
                     "skip_areas": tuple(sorted(skip)) if skip else (),
                     "pressure_min": lowest,
                     "pressure_max": highest,
                     "cpt": cpt,
                     "evidence": evidence,
-                    "reasons": scored[2],
+                    "reasons": reasons,
                 },
                 set(_RANKED_FIELDS),  # a set copied from a frozenset reuses its hashes
             )
         )
-        cited |= scored[3]
+        cited |= sources
     return tuple(ranked), cited
 
 
 _RANKED_FIELDS = frozenset(RankedTechnique.model_fields)
 
-# A technique that scores: its order (minus the score as shown), id, where it is used, pressure range, score.
-_Candidate = tuple[float, str, frozenset[str] | None, int, int, _Scored]
+# A technique that scores: its order (minus the score as shown), id, where it is used, pressure range, then
+# its score (exact, as shown), reasons and sources. One flat tuple: memoised, each one is an object the
+# garbage collector keeps walking, so a candidate is one object, and its sources the shared one for that set.
+_Candidate = tuple[float, str, frozenset[str] | None, int, int, float, float, tuple[Reason, ...], frozenset[str]]
 
 
 def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...]:
@@ -497,7 +496,7 @@ def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...
         if candidate is None:
             candidate = memo.put(key, _candidate(tech_id, entries, tables))
         assert candidate is not None
-        if candidate[5][0] > 0:
+        if candidate[5] > 0:
             found.append(candidate)
     found.sort()  # by score as shown, then id: ids differ, so the comparison stops there
     return tuple(found)
@@ -505,9 +504,9 @@ def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...
 
 def _candidate(tech_id: str, entries: list[_Entry], tables: Tables) -> _Candidate:
     """A technique as a candidate, scored from its fired rules' entries; memoised, so lists share candidates."""
-    scored = _score_entries(entries)
+    score, shown, reasons, sources = _score_entries(entries)
     _name, lowest, highest, where, _cpt, _evidence = tables.techniques[tech_id]
-    return -scored[1], tech_id, where, lowest, highest, scored
+    return -shown, tech_id, where, lowest, highest, score, shown, reasons, tables.one(sources)
 
 
 # What one fired rule adds to a technique: (-points, rule id, the reason, its sources); see Tables.scoring.
