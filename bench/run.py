@@ -201,7 +201,17 @@ class OursMatch:
         return naive.top5([flat[i] for i in self.bits(fired & self.rules_mask)])
 
 
-def synthetic(sizes: Iterable[int], n_profiles: dict[int, int], repeats: int, with_zen: bool) -> list[dict[str, Any]]:
+Engine = tuple[mr.KnowledgeBase, OursMatch]
+
+
+def synthetic(
+    sizes: Iterable[int],
+    n_profiles: dict[int, int],
+    repeats: int,
+    with_zen: bool,
+    keep: dict[int, Engine] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per base size: every variant checked for agreement, then raced. ``keep`` collects the engines."""
     rows = []
     folder = Path(tempfile.mkdtemp(prefix="mr-bench-"))
     try:
@@ -255,10 +265,45 @@ def synthetic(sizes: Iterable[int], n_profiles: dict[int, int], repeats: int, wi
                 row[f"{name}_per_s"] = n / cpu
                 row[f"{name}_per_s_wall"] = n / wall
             rows.append(row)
+            if keep is not None:
+                keep[size] = (kb, match)
             print(f"  {size:>6} rules: {_fmt(row)}", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return rows
+
+
+def growth_same_rounds(engines: dict[int, Engine], n_profiles: dict[int, int], repeats: int) -> dict[str, float]:
+    """Per-profile cost on the largest base over the smallest, both timed back to back in each round.
+
+    The races of different sizes run minutes apart, and this machine's speed
+    moves between them, so a ratio of their medians carries that swing twice.
+    Here every round times both bases in turn, on seeded batches neither has
+    seen, and the growth is the median of the rounds' own ratios.
+    """
+    small, big = min(engines), max(engines)
+    batches = {
+        size: [
+            [mr.ClientProfile(**f) for f in synth.profiles(n_profiles[size], seed=size + 1000 + k)]
+            for k in range(repeats + 1)
+        ]
+        for size in (small, big)
+    }
+    ratios: dict[str, list[float]] = {"ours": [], "ours_top5": []}
+    for round_ in range(repeats + 1):  # round 0 warms up and is dropped, as in race()
+        cost: dict[tuple[str, int], float] = {}
+        for size in (small, big):
+            kb, match = engines[size]
+            ps = batches[size][round_]
+            cost["ours", size] = _timed(lambda: _stream(mr.recommend_many(ps, kb)))[1] / len(ps)  # noqa: B023
+            cost["ours_top5", size] = _timed(lambda: [match.evaluate(p) for p in ps])[1] / len(ps)  # noqa: B023
+        if round_:
+            for name, found in ratios.items():
+                found.append(cost[name, big] / cost[name, small])
+    return {
+        "per_profile_cost_growth_same_rounds": round(statistics.median(ratios["ours"]), 1),
+        "per_profile_cost_growth_top5_same_rounds": round(statistics.median(ratios["ours_top5"]), 1),
+    }
 
 
 def _fmt(row: dict[str, Any]) -> str:
@@ -357,9 +402,11 @@ def main() -> None:
         report["bundled"] = bench_bundled(500 if args.quick else 3000, repeats)
         print(f"  {_fmt(report['bundled'])}", file=sys.stderr)
     rows = []
+    engines: dict[int, Engine] = {}
+    n_profiles = {s: per_size.get(s, 100) for s in sizes}
     if "synthetic" in parts:
         print("synthetic rule bases ...", file=sys.stderr, flush=True)
-        rows = synthetic(sizes, {s: per_size.get(s, 100) for s in sizes}, repeats, with_zen)
+        rows = synthetic(sizes, n_profiles, repeats, with_zen, keep=engines)
     for row in rows:
         row["ours_over_naive"] = round(row["ours_per_s"] / row["naive_per_s"], 1)
         row["ours_top5_over_naive"] = round(row["ours_top5_per_s"] / row["naive_per_s"], 1)
@@ -376,7 +423,9 @@ def main() -> None:
             "per_profile_cost_growth": round(small["ours_per_s"] / big["ours_per_s"], 1),
             "per_profile_cost_growth_top5": round(small["ours_top5_per_s"] / big["ours_top5_per_s"], 1),
             "fired_rules_growth": round(big["mean_fired_rules"] / small["mean_fired_rules"], 1),
+            **growth_same_rounds({s: engines[s] for s in (100, 10000)}, n_profiles, repeats),
         }
+        print(f"  100 to 10,000 rules: {_fmt(report['scaling_100_to_10000'])}", file=sys.stderr)
     if "startup" in parts:
         print("start-up ...", file=sys.stderr, flush=True)
         report["startup"] = startup(5 if args.quick else 21)
