@@ -344,6 +344,7 @@ class Tables:
         "plans",
         "rule_count",
         "rules_mask",
+        "scopes",
         "scored",
         "scoring",
         "sets",
@@ -411,10 +412,16 @@ class Tables:
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
         self.cited = Memo()  # the sources an answer cites -> their references, in id order
         self.heads = Memo()  # (fired rules that refer, stop or note, complaints, diagnoses) -> the answer's head
-        self.sets = Memo()  # a frozenset -> the one object for it (restriction scopes, a candidate's sources)
+        self.sets = Memo()  # a frozenset -> the one object for it (a candidate's sources)
+        self.scopes = Memo()  # where a restriction applies -> that set of areas, one object, and its areas in order
         self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice shown, codes) -> the plan
         self.candidates = Memo()  # the fired scoring rules -> the techniques that score, best first
         self.scored = Memo()  # (technique, *its fired rules) -> that technique as a candidate, with its score
+
+    def scope(self, areas: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+        """Where a restriction applies, as one shared set, and its areas in order for memo keys."""
+        known: tuple[frozenset[str], tuple[str, ...]] | None = self.scopes.get(areas)
+        return known if known is not None else self.scopes.put(areas, (areas, tuple(sorted(areas))))
 
     def one(self, found: frozenset[str]) -> frozenset[str]:
         """The one shared object equal to ``found``: memo entries holding equal sets then hold one object.

@@ -235,6 +235,13 @@ def fire(r: Resolved, knowledge: KnowledgeBase) -> tuple[list[CompiledRule], fro
     return [rules[i] for i in bits(fired & tables.rules_mask)], frozenset(rules[i].id for i in bits(complaints))
 
 
+# Where a restriction applies: the set of areas, and the same areas in order (None, None: everywhere).
+# Memo keys hold the ordered tuple: a tuple of strings is one the garbage collector stops tracking,
+# while a tuple holding a frozenset is walked by every full collection for as long as the memo keeps it.
+_Scope = tuple[frozenset[str] | None, tuple[str, ...] | None]
+_EVERYWHERE: _Scope = (None, None)
+
+
 class _Screen:
     """Where each fired restriction applies, resolved to areas once per profile."""
 
@@ -250,32 +257,32 @@ class _Screen:
     def __init__(self, fired: Iterable[CompiledRule], r: Resolved, knowledge: KnowledgeBase) -> None:
         """``fired`` need hold only the fired rules that restrict care; others are ignored."""
         self.warnings: list[str] = []
-        self.forbids: list[tuple[CompiledRule, frozenset[str] | None]] = []
-        self.caps: list[tuple[CompiledRule, frozenset[str] | None]] = []
+        self.forbids: list[tuple[CompiledRule, frozenset[str] | None, tuple[str, ...] | None]] = []
+        self.caps: list[tuple[CompiledRule, frozenset[str] | None, tuple[str, ...] | None]] = []
         self.allow: list[CompiledRule] = []
         self._r = r
         self._knowledge = knowledge
         for rule in fired:
             if rule.forbid is not None:
-                self.forbids.append((rule, self._scope(rule, rule.forbid.where, rule.forbid.distal)))
+                self.forbids.append((rule, *self._scope(rule, rule.forbid.where, rule.forbid.distal)))
             if rule.cap is not None:
-                self.caps.append((rule, self._scope(rule, rule.cap.where, rule.cap.distal)))
+                self.caps.append((rule, *self._scope(rule, rule.cap.where, rule.cap.distal)))
             if rule.allow_only is not None:
                 self.allow.append(rule)
         # The same restrictions as plain values, for the per-technique loop in ranking.
-        self.forbid_sets = [(rule.forbid_set, scope) for rule, scope in self.forbids]
-        self.cap_limits = [(rule.cap.max, scope) for rule, scope in self.caps if rule.cap is not None]
-        # What the restrictions are, as a key for the memo of avoided lists.
+        self.forbid_sets = [(rule.forbid_set, scope) for rule, scope, _names in self.forbids]
+        self.cap_limits = [(rule.cap.max, scope) for rule, scope, _names in self.caps if rule.cap is not None]
+        # What the restrictions are, as a key for the memo of avoided lists: strings only (see _Scope).
         self.key = (
-            tuple((rule.id, scope) for rule, scope in self.forbids),
+            tuple((rule.id, names) for rule, _scope, names in self.forbids),
             tuple(rule.id for rule in self.allow),
-            tuple((rule.id, scope) for rule, scope in self.caps),
+            tuple((rule.id, names) for rule, _scope, names in self.caps),
         )
 
-    def _scope(self, rule: CompiledRule, on: str, distal: bool) -> frozenset[str] | None:
+    def _scope(self, rule: CompiledRule, on: str, distal: bool) -> _Scope:
         r = self._r
         if on == "everywhere":
-            return None
+            return _EVERYWHERE
         if on == "problem_areas":
             areas = set(r.areas)
         else:
@@ -294,7 +301,7 @@ class _Screen:
         if distal:
             for area in list(areas):
                 areas |= self._knowledge.distal.get(area, frozenset())
-        return self._knowledge._tables.one(frozenset(areas))  # one object per scope, shared by every memo key
+        return self._knowledge._tables.scope(frozenset(areas))
 
 
 _UNRESTRICTED = _Screen.nothing()
@@ -316,13 +323,13 @@ def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoida
     keys: list[tuple[str, str, str]] = []
     items: list[Avoidance] = []
     cited: set[str] = set()
-    restrictions: list[tuple[AvoidanceKind, CompiledRule, frozenset[str] | None]] = [
-        *[("forbidden", rule, scope) for rule, scope in screen.forbids],
+    restrictions: list[tuple[AvoidanceKind, CompiledRule, tuple[str, ...] | None]] = [
+        *[("forbidden", rule, names) for rule, _scope, names in screen.forbids],
         *[("not_allowed", rule, None) for rule in screen.allow],
-        *[("pressure_cap", rule, scope) for rule, scope in screen.caps],
+        *[("pressure_cap", rule, names) for rule, _scope, names in screen.caps],
     ]
-    for kind, rule, scope in restrictions:
-        part_keys, part_items = _avoidance_part(kind, rule, scope, knowledge)
+    for kind, rule, names in restrictions:
+        part_keys, part_items = _avoidance_part(kind, rule, names, knowledge)
         if part_items:
             keys += part_keys
             items += part_items
@@ -341,11 +348,11 @@ _Part = tuple[tuple[tuple[str, str, str], ...], tuple[Avoidance, ...]]
 
 
 def _avoidance_part(
-    kind: AvoidanceKind, rule: CompiledRule, scope: frozenset[str] | None, knowledge: KnowledgeBase
+    kind: AvoidanceKind, rule: CompiledRule, areas: tuple[str, ...] | None, knowledge: KnowledgeBase
 ) -> _Part:
-    """What one restriction rules out on ``scope`` (None: everywhere), in sort order; memoised."""
+    """What one restriction rules out on ``areas`` (in order; None: everywhere), in sort order; memoised."""
     tables = knowledge._tables
-    part_key = (kind, rule.id, scope)
+    part_key = (kind, rule.id, areas)
     known: _Part | None = tables.avoidance_parts.get(part_key)
     if known is not None:
         return known
@@ -362,7 +369,7 @@ def _avoidance_part(
     keys: list[tuple[str, str, str]] = []
     items: list[Avoidance] = []
     for tech in techs:
-        for area in sorted(scope) if scope is not None else (None,):
+        for area in areas if areas is not None else (None,):
             item_key = (tech, area or "", rule.id)
             item: Avoidance | None = shared.get((*item_key, kind))
             if item is None:
@@ -387,8 +394,8 @@ def _avoidance_part(
 def _limits(screen: _Screen, knowledge: KnowledgeBase) -> tuple[PressureLimit, ...]:
     memo = knowledge._tables.limits
     limits: list[PressureLimit] = []
-    for rule, scope in screen.caps:
-        key = (rule.id, scope)
+    for rule, _scope, areas in screen.caps:
+        key = (rule.id, areas)
         known: tuple[PressureLimit, ...] | None = memo.get(key)
         if known is None:
             assert rule.cap is not None
@@ -399,7 +406,7 @@ def _limits(screen: _Screen, knowledge: KnowledgeBase) -> tuple[PressureLimit, .
                     trusted(
                         PressureLimit, area=area, max_pressure=cap, rule=rule.id, reason=rule.text, sources=rule.sources
                     )
-                    for area in (sorted(scope) if scope is not None else (None,))
+                    for area in (areas if areas is not None else (None,))
                 ),
             )
         limits.extend(known)
@@ -567,7 +574,7 @@ def _restrict(
 
 def _all_areas_ruled_out(screen: _Screen, r: Resolved) -> NoMassageNow | None:
     """When local rules forbid every technique on every problem area, say so as "no massage now"."""
-    covering = [(rule, scope) for rule, scope in screen.forbids if rule.forbid_set is None]
+    covering = [(rule, scope) for rule, scope, _names in screen.forbids if rule.forbid_set is None]
     ruled_out: set[str] = set()
     for _rule, scope in covering:
         ruled_out |= r.areas if scope is None else scope
@@ -640,7 +647,7 @@ def _head(fired_mask: int, complaint_mask: int, diagnoses: frozenset[str], kb: K
     """Referrals (urgent first), "no massage now", matched complaints and notes; memoised."""
     tables = kb._tables
     effects = tables.index.effects
-    key = (fired_mask & effects["head"], complaint_mask, diagnoses)
+    key = (fired_mask & effects["head"], complaint_mask, tuple(sorted(diagnoses)) if diagnoses else ())  # see _Scope
     known: _Head | None = tables.heads.get(key)
     if known is not None:
         return known
@@ -670,7 +677,7 @@ def _head(fired_mask: int, complaint_mask: int, diagnoses: frozenset[str], kb: K
         blocked=no_massage is not None or (referral is not None and not referral.massage_meanwhile),
         conditions=tuple(tables.matched_conditions[(c, "diagnosis" if c in diagnoses else "profile")] for c in matched),
         notes=notes,
-        cited=frozenset(cited),
+        cited=tables.one(frozenset(cited)),
     )
     return tables.heads.put(key, head)  # type: ignore[no-any-return]
 

@@ -197,7 +197,9 @@ def build_plan(
         )
     codes = frozenset(technique.cpt for technique in offered)
     dosing = fired & index.effects["plan"]
-    key = (resolved.phase, dosing, resolved.diagnoses, shown, codes)
+    diagnoses = resolved.diagnoses
+    # Strings and integers only, so the key is one the garbage collector stops tracking.
+    key = (resolved.phase, dosing, tuple(sorted(diagnoses)) if diagnoses else (), shown, tuple(sorted(codes)))
     known: tuple[Plan, frozenset[str]] | None = tables.plans.get(key)
     if known is not None:
         return known
@@ -211,7 +213,7 @@ def build_plan(
     cited.update(source for group in plan_sources(plan) for source in group)
     if plan.billing is not None:
         cited.update(plan.billing.sources)
-    return tables.plans.put(key, (plan, frozenset(cited)))  # type: ignore[no-any-return]
+    return tables.plans.put(key, (plan, tables.one(frozenset(cited))))  # type: ignore[no-any-return]
 
 
 def _plan(

@@ -138,7 +138,9 @@ def test_avoided_list_is_what_the_fired_restrictions_rule_out(profile: mr.Client
         return
     expected: dict[tuple[str, str, str], str] = {}
     everywhere: list[str | None] = [None]
-    for rule, scope in screen.forbids:
+    for _rule, scope, names in (*screen.forbids, *screen.caps):  # memo keys name the same areas, in order
+        assert names == (tuple(sorted(scope)) if scope is not None else None)
+    for rule, scope, _names in screen.forbids:
         for tech in rule.forbid_set if rule.forbid_set is not None else KB.techniques:
             for area in sorted(scope) if scope is not None else everywhere:
                 expected.setdefault((tech, area or "", rule.id), "forbidden")
@@ -147,7 +149,7 @@ def test_avoided_list_is_what_the_fired_restrictions_rule_out(profile: mr.Client
         for tech in KB.techniques:
             if tech not in rule.allow_only:
                 expected.setdefault((tech, "", rule.id), "not_allowed")
-    for rule, scope in screen.caps:
+    for rule, scope, _names in screen.caps:
         assert rule.cap is not None
         for tech, technique in KB.techniques.items():
             if (technique.pressure.min or 0) > rule.cap.max:
