@@ -44,20 +44,39 @@ def trusted(cls: type[ModelT], defaults: dict[str, Any] | None = None, /, **valu
     tests check that every answer equals its validated copy, byte for byte.
     Give every field, in field order; ``defaults`` holds the leading fields left at their default.
     """
-    return trusted_dict(cls, {**defaults, **values} if defaults else values, set(values))
+    return trusted_dict(cls, {**defaults, **values} if defaults else values, fields_set(cls, values))
 
 
-def trusted_dict(cls: type[ModelT], values: dict[str, Any], fields_set: set[str] | None = None, /) -> ModelT:
+def trusted_dict(cls: type[ModelT], values: dict[str, Any], given: set[str] | None = None, /) -> ModelT:
     """:func:`trusted` for a dict the caller built (every field, in field order), for hot loops and copies.
 
-    ``fields_set`` is what pydantic reports as explicitly given; by default every key of ``values``.
+    ``given`` is what pydantic reports as explicitly set (``model_fields_set``);
+    by default every key of ``values``, as the set :func:`fields_set` shares.
     """
     model = _new(cls)
     _set_dict(model, values)
-    _set_fields_set(model, set(values) if fields_set is None else fields_set)
+    _set_fields_set(model, fields_set(cls, values) if given is None else given)
     _set_extra(model, None)
     _set_private(model, None)
     return model
+
+
+def fields_set(cls: type[BaseModel], names: Collection[str]) -> set[str]:
+    """One set of ``names`` per model class and names, shared by every trusted model that gives them.
+
+    A set per model is one more object the garbage collector walks for as long
+    as a memo table keeps the model. Sharing it is safe: these models are
+    frozen, so pydantic never adds to their set, and its copies
+    (``model_copy``, ``copy``) copy the set before changing it.
+    """
+    key = (cls, *names)
+    found = _FIELDS_SETS.get(key)
+    if found is None:
+        found = _FIELDS_SETS[key] = set(names)
+    return found
+
+
+_FIELDS_SETS: dict[tuple[Any, ...], set[str]] = {}  # (model class, *field names) -> the shared set
 
 
 # No model defines __new__, so object's builds one, looked up once here rather than through the metaclass.

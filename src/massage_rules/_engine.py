@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from operator import itemgetter, neg
 
 from ._codes import is_icd10_code, resolve_icd10
-from ._compiled import Tables, bits, trusted, trusted_dict
+from ._compiled import Tables, bits, fields_set, trusted, trusted_dict
 from ._knowledge import CompiledRule, KnowledgeBase, default_knowledge
 from ._packs import switched_off_warnings
 from ._plan import build_plan
@@ -141,8 +141,8 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
 
 def _with_phase(profile: ClientProfile, phase: str) -> ClientProfile:
     """``profile`` with the phase its days fall in: ``model_copy(update=...)`` without its generic machinery."""
-    fields_set = profile.__pydantic_fields_set__ | {"phase"}
-    return trusted_dict(ClientProfile, {**profile.__dict__, "phase": phase}, fields_set)
+    given = profile.__pydantic_fields_set__ | {"phase"}  # its own set: a profile is not shared
+    return trusted_dict(ClientProfile, {**profile.__dict__, "phase": phase}, given)
 
 
 _NO_AREAS: dict[str, frozenset[str]] = {}  # shared by every profile without findings; never written to
@@ -468,14 +468,14 @@ def _rank(
                     "evidence": evidence,
                     "reasons": reasons,
                 },
-                set(_RANKED_FIELDS),  # a set copied from a frozenset reuses its hashes
+                _RANKED_FIELDS,
             )
         )
         cited |= sources
     return tuple(ranked), cited
 
 
-_RANKED_FIELDS = frozenset(RankedTechnique.model_fields)
+_RANKED_FIELDS = fields_set(RankedTechnique, RankedTechnique.model_fields)  # every field is given
 
 # A technique that scores: its order (minus the score as shown), id, where it is used, pressure range, then
 # its score (exact, as shown), reasons and sources. One flat tuple: memoised, each one is an object the

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from collections.abc import Iterator
 from pathlib import Path
 
+import pydantic
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -259,3 +261,27 @@ def test_round6_is_round_to_six_places(score: float) -> None:
     expected = round(score, 6)
     assert round6(score) == expected
     assert math.copysign(1.0, round6(score)) == math.copysign(1.0, expected)
+
+
+def test_shared_fields_sets_are_never_written_through() -> None:
+    """Trusted models of one class share one fields set; pydantic's copies change a copy of it, never it."""
+    kb = mr.load_knowledge()
+    neck = {**BACK, "areas": ["neck"], "goals": ["mobility"]}
+    first, second = (mr.recommend(mr.ClientProfile(**fields), kb) for fields in (BACK, neck))
+    assert first.techniques
+    assert second.techniques
+    ranked = first.techniques[0]
+    assert ranked.model_fields_set is second.techniques[-1].model_fields_set  # shared, which is the point
+    assert ranked.model_fields_set == set(mr.RankedTechnique.model_fields)
+    given = set(first.model_fields_set)
+    assert "schema_version" not in given  # left at its default, as pydantic would report it
+    changed = first.model_copy(update={"schema_version": "9"})
+    assert "schema_version" in changed.model_fields_set
+    assert first.model_fields_set == given
+    assert second.model_fields_set == given
+    for copied in (copy.copy(ranked), copy.deepcopy(ranked), ranked.model_copy(update={"rank": 9})):
+        assert copied.model_fields_set == ranked.model_fields_set
+        assert copied.model_fields_set is not ranked.model_fields_set
+    with pytest.raises(pydantic.ValidationError):
+        ranked.rank = 2  # type: ignore[misc]  # frozen: the only path by which pydantic adds to a model's set
+    assert ranked.model_fields_set == set(mr.RankedTechnique.model_fields)
