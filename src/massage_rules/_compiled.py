@@ -351,6 +351,7 @@ class Tables:
 
     __slots__ = (
         "advice",
+        "avoidance_keys",
         "avoidance_parts",
         "avoidances",
         "avoided",
@@ -427,7 +428,8 @@ class Tables:
         ]
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
         self.avoidances = Memo()  # (technique, area, rule, kind) -> that avoidance, shared by every list
-        self.avoidance_parts = Memo()  # (kind, rule, scope) -> what that one restriction rules out, in order
+        self.avoidance_parts = Memo()  # (kind, rule, areas) -> what that one restriction rules out, in order
+        self.avoidance_keys = Memo()  # (kind, rule, areas) -> the sort keys of those avoidances
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
         self.cited = Memo()  # the sources an answer cites -> their references, in id order
         self.heads = Memo()  # (fired rules that refer, stop or note, complaints, diagnoses) -> the answer's head

@@ -329,33 +329,35 @@ def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoida
         *[("pressure_cap", rule, names) for rule, _scope, names in screen.caps],
     ]
     for kind, rule, names in restrictions:
-        part_keys, part_items = _avoidance_part(kind, rule, names, knowledge)
-        if part_items:
+        part_keys, part = _avoidance_part(kind, rule, names, knowledge)
+        if part:
             keys += part_keys
-            items += part_items
+            items += part
             cited.update(rule.sources)
     if len(restrictions) == 1:  # one part: already in order, nothing twice
         avoided = tuple(items)
     else:  # in reverse, so that the first restriction to rule out a (technique, area, rule) gives its kind
         found = dict(zip(reversed(keys), reversed(items), strict=True))
         avoided = tuple(map(found.__getitem__, sorted(found)))
-    return tables.avoided.put(key, (avoided, frozenset(cited)))  # type: ignore[no-any-return]
-
-
-# What one restriction rules out: the sort keys (technique, area or "", rule), and the avoidances.
-# Two flat tuples rather than pairs: the keys hold only strings, which the garbage collector stops tracking.
-_Part = tuple[tuple[tuple[str, str, str], ...], tuple[Avoidance, ...]]
+    return tables.avoided.put(key, (avoided, tables.one(frozenset(cited))))  # type: ignore[no-any-return]
 
 
 def _avoidance_part(
     kind: AvoidanceKind, rule: CompiledRule, areas: tuple[str, ...] | None, knowledge: KnowledgeBase
-) -> _Part:
-    """What one restriction rules out on ``areas`` (in order; None: everywhere), in sort order; memoised."""
+) -> tuple[tuple[tuple[str, str, str], ...], tuple[Avoidance, ...]]:
+    """What one restriction rules out on ``areas`` (in order; None: everywhere), in sort order; memoised.
+
+    The sort keys, (technique, area or "", rule), and the avoidances are kept in
+    two memo tables rather than as a pair: a pair holding the avoidances would be
+    one more object for the garbage collector to walk, and the keys hold only
+    strings, which it stops tracking.
+    """
     tables = knowledge._tables
     part_key = (kind, rule.id, areas)
-    known: _Part | None = tables.avoidance_parts.get(part_key)
-    if known is not None:
-        return known
+    known: tuple[Avoidance, ...] | None = tables.avoidance_parts.get(part_key)
+    known_keys: tuple[tuple[str, str, str], ...] | None = tables.avoidance_keys.get(part_key)
+    if known is not None and known_keys is not None:
+        return known_keys, known
     if kind == "forbidden":
         techs = sorted(rule.forbid_set if rule.forbid_set is not None else knowledge.techniques)
     elif kind == "not_allowed":
@@ -370,11 +372,11 @@ def _avoidance_part(
     items: list[Avoidance] = []
     for tech in techs:
         for area in areas if areas is not None else (None,):
-            item_key = (tech, area or "", rule.id)
-            item: Avoidance | None = shared.get((*item_key, kind))
+            item_key = (tech, area or "", rule.id, kind)
+            item: Avoidance | None = shared.get(item_key)
             if item is None:
                 item = shared.put(
-                    (*item_key, kind),
+                    item_key,
                     trusted(
                         Avoidance,
                         technique=tech,
@@ -386,9 +388,9 @@ def _avoidance_part(
                     ),
                 )
             assert item is not None
-            keys.append(item_key)
+            keys.append(item_key[:3])
             items.append(item)
-    return tables.avoidance_parts.put(part_key, (tuple(keys), tuple(items)))  # type: ignore[no-any-return]
+    return tables.avoidance_keys.put(part_key, tuple(keys)), tables.avoidance_parts.put(part_key, tuple(items))
 
 
 def _limits(screen: _Screen, knowledge: KnowledgeBase) -> tuple[PressureLimit, ...]:
