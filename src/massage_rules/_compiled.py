@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ._engine import Resolved
     from ._knowledge import CompiledRule
 
-__all__ = ["Memo", "RuleIndex", "Tables", "bits", "trusted", "trusted_dict"]
+__all__ = ["Memo", "ModelT", "RuleIndex", "Tables", "bits", "fields_set", "trusted", "trusted_dict"]
 
 _PAIN_SCALE = range(11)  # the 0-10 values ClientProfile.severity accepts: a range becomes a set of them
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -361,6 +361,7 @@ class Tables:
         "index",
         "limits",
         "matched_conditions",
+        "plan_parts",
         "plans",
         "rule_count",
         "rules_mask",
@@ -436,6 +437,7 @@ class Tables:
         self.sets = Memo()  # a frozenset -> the one object for it (a candidate's sources)
         self.scopes = Memo()  # where a restriction applies -> that set of areas, one object, and its areas in order
         self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice shown, codes) -> the plan
+        self.plan_parts = Memo()  # what fixes a plan's step, billing or expected change -> that part, shared
         self.candidates = Memo()  # the fired scoring rules -> the techniques that score, best first
         self.scored = Memo()  # (technique, *its fired rules) -> that technique as a candidate, with its score
 

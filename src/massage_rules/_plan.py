@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import _schema as s
-from ._compiled import bits, trusted
+from ._compiled import Memo, ModelT, bits, trusted
 from .models import AfterCare, MeaningfulChange, Plan, PlanAdvice, PlanStep, RankedTechnique
 
 if TYPE_CHECKING:
@@ -235,8 +235,11 @@ def _plan(
         base_text = default.text or f"the usual course in the {phase} phase"
         base_sources = tuple(default.sources)
     low, high = dose.sessions_min, dose.sessions_max
+    parts = knowledge._tables.plan_parts
     steps = [
-        trusted(
+        _shared(
+            parts,
+            ("base", base_id, low, high),
             PlanStep,
             rule=base_id,
             text=base_text,
@@ -252,7 +255,9 @@ def _plan(
         low = max(1, low + rule.sessions.add_min)
         high = max(low, high + rule.sessions.add_max)
         steps.append(
-            trusted(
+            _shared(
+                parts,
+                ("step", rule.id, low, high),
                 PlanStep,
                 rule=rule.id,
                 text=rule.text,
@@ -272,7 +277,9 @@ def _plan(
     mcid = settings.meaningful_change
     if mcid is not None:
         by = dose.expect_change_by_session or default.expect_change_by_session or first
-        meaningful = trusted(
+        meaningful = _shared(
+            parts,
+            ("meaningful_change", max(1, min(by, high))),
             MeaningfulChange,
             pain_points=mcid.pain_points,
             pain_percent=mcid.pain_percent,
@@ -292,7 +299,8 @@ def _plan(
     aftercare.sort(key=lambda a: _KIND_ORDER[a.kind])  # stable: file order within a kind
     from ._billing import billing_units  # _billing imports _knowledge, which imports this module
 
-    billing = billing_units(dose.session_minutes, knowledge, cpt)
+    billing_key = ("billing", dose.session_minutes, *sorted(cpt))
+    billing = parts.get(billing_key) or parts.put(billing_key, billing_units(dose.session_minutes, knowledge, cpt))
     return trusted(
         Plan,
         sessions_min=low,
@@ -308,6 +316,16 @@ def _plan(
         maintenance=tuple(maintenance),
         aftercare=tuple(aftercare),
     )
+
+
+def _shared(parts: Memo, key: tuple[Any, ...], cls: type[ModelT], **values: Any) -> ModelT:
+    """The one ``cls`` for ``key`` (which must fix every value), built on first use: plans share their parts.
+
+    Each part a memoised plan holds is an object the garbage collector walks
+    again and again; plans that differ in one step still share the rest.
+    """
+    found: ModelT | None = parts.get(key)
+    return found if found is not None else parts.put(key, trusted(cls, **values))
 
 
 def plan_sources(plan: Plan) -> list[tuple[str, ...]]:
