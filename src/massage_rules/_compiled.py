@@ -72,6 +72,8 @@ def fields_set(cls: type[BaseModel], names: Collection[str]) -> set[str]:
     key = (cls, *names)
     found = _FIELDS_SETS.get(key)
     if found is None:
+        if not cls.model_config.get("frozen"):
+            raise TypeError(f"{cls.__name__} is not frozen: pydantic would add to a shared fields set")
         found = _FIELDS_SETS[key] = set(names)
     return found
 
@@ -434,7 +436,7 @@ class Tables:
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
         self.cited = Memo()  # the sources an answer cites -> their references, in id order
         self.heads = Memo()  # (fired rules that refer, stop or note, complaints, diagnoses) -> the answer's head
-        self.sets = Memo()  # a frozenset -> the one object for it (a candidate's sources)
+        self.sets = Memo()  # a frozenset -> the one object for it (the sources of candidates, heads, plans, lists)
         self.scopes = Memo()  # where a restriction applies -> that set of areas, one object, and its areas in order
         self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice shown, codes) -> the plan
         self.plan_parts = Memo()  # what fixes a plan's step, billing or expected change -> that part, shared

@@ -285,3 +285,13 @@ def test_shared_fields_sets_are_never_written_through() -> None:
     with pytest.raises(pydantic.ValidationError):
         ranked.rank = 2  # type: ignore[misc]  # frozen: the only path by which pydantic adds to a model's set
     assert ranked.model_fields_set == set(mr.RankedTechnique.model_fields)
+
+
+def test_fields_sets_are_shared_only_by_frozen_models() -> None:
+    """A model pydantic may assign to would add to its fields set, so it never gets a shared one."""
+
+    class Open(pydantic.BaseModel):
+        x: int
+
+    with pytest.raises(TypeError, match="not frozen"):
+        trusted(Open, x=1)
