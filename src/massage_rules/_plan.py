@@ -195,11 +195,11 @@ def build_plan(
             for position in bits(advice)
             if (techs := settings.advice[position].techniques) is None or not techs.isdisjoint(offered_ids)
         )
-    codes = frozenset(technique.cpt for technique in offered)
+    codes = tuple(sorted({technique.cpt for technique in offered}))  # each once, in order: a key as it is
     dosing = fired & index.effects["plan"]
     diagnoses = resolved.diagnoses
     # Strings and integers only, so the key is one the garbage collector stops tracking.
-    key = (resolved.phase, dosing, tuple(sorted(diagnoses)) if diagnoses else (), shown, tuple(sorted(codes)))
+    key = (resolved.phase, dosing, tuple(sorted(diagnoses)) if diagnoses else (), shown, codes)
     known: tuple[Plan, frozenset[str]] | None = tables.plans.get(key)
     if known is not None:
         return known
@@ -221,7 +221,7 @@ def _plan(
     base_rule: CompiledRule | None,
     sessions: tuple[CompiledRule, ...],
     shown: tuple[int, ...],
-    cpt: frozenset[str],
+    cpt: tuple[str, ...],
     knowledge: KnowledgeBase,
 ) -> Plan:
     default, _origin = knowledge.plan_defaults[phase]
@@ -299,7 +299,7 @@ def _plan(
     aftercare.sort(key=lambda a: _KIND_ORDER[a.kind])  # stable: file order within a kind
     from ._billing import billing_units  # _billing imports _knowledge, which imports this module
 
-    billing_key = ("billing", dose.session_minutes, *sorted(cpt))
+    billing_key = ("billing", dose.session_minutes, *cpt)
     billing = parts.get(billing_key) or parts.put(billing_key, billing_units(dose.session_minutes, knowledge, cpt))
     return trusted(
         Plan,
