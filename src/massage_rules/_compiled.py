@@ -348,6 +348,59 @@ class Memo(dict[Any, Any]):
         return value
 
 
+class Scoring:
+    """What the scoring rules add to techniques, as flat arrays that ranking reads by number.
+
+    Each (rule, technique it scores) is one entry, numbered in the order a
+    technique's reasons are listed: by technique, then points (most first), then
+    rule id. So sorting a profile's entry numbers puts each technique's entries in
+    one run, its reasons already in order, and the numbers alone key the memo of
+    candidates. Ranking a new profile touches every fired rule's entry: at 10,000
+    rules, an object of its own per entry (a tuple, its points, its sources) would
+    be a trip to memory each time, while these arrays stay in the cache.
+    """
+
+    __slots__ = ("first", "more", "more_mask", "points", "reasons", "run_end", "sources", "techniques")
+
+    def __init__(self, rules: Sequence[CompiledRule]) -> None:
+        # A technique never has two reasons from one rule, so this sort never compares the reasons themselves.
+        entries = sorted(
+            (tech, -why.points, why.rule, position, why)
+            for position, rule in enumerate(rules)
+            for tech, why in rule.reasons
+        )
+        sources: dict[frozenset[str], frozenset[str]] = {}
+        self.points = array("d", (-minus for _tech, minus, *_rest in entries))
+        self.reasons = [why for *_rest, why in entries]
+        self.sources = [sources.setdefault(frozenset(why.sources), frozenset(why.sources)) for why in self.reasons]
+        self.techniques = [tech for tech, *_rest in entries]
+        ends: dict[str, int] = {tech: number + 1 for number, tech in enumerate(self.techniques)}
+        self.run_end = array("q", (ends[tech] for tech in self.techniques))
+        # Per rule position, its first entry, and its other entries (rules that score several techniques).
+        self.first = array("q", [-1] * len(rules))
+        more: dict[int, list[int]] = {}
+        for number, (_tech, _minus, _rule, position, _why) in enumerate(entries):
+            if self.first[position] < 0:
+                self.first[position] = number
+            else:
+                more.setdefault(position, []).append(number)
+        self.more = {position: tuple(numbers) for position, numbers in more.items()}
+        self.more_mask = 0
+        for position in more:
+            self.more_mask |= 1 << position
+
+    def entries(self, scoring: int) -> list[int]:
+        """The entry numbers of the fired scoring rules ``scoring``, sorted: each technique's in one run."""
+        found = list(map(self.first.__getitem__, bits(scoring)))
+        several = scoring & self.more_mask
+        if several:
+            more = self.more
+            for position in bits(several):
+                found += more[position]
+        found.sort()
+        return found
+
+
 class Tables:
     """Everything the engine needs besides the rules: the index (rules, then plan advice), answer parts, memo tables."""
 
@@ -422,13 +475,7 @@ class Tables:
             )
             for tid, t in techniques.items()
         }
-        # Per rule position, what the rule adds to each technique it scores, as _engine._score_entries takes it:
-        # (technique, (-points, rule id, reason, its sources)). A technique never has two reasons from one
-        # rule, so sorting these tuples never compares the reasons themselves.
-        self.scoring = [
-            tuple((tech, (-why.points, why.rule, why, frozenset(why.sources))) for tech, why in rule.reasons)
-            for rule in rules
-        ]
+        self.scoring = Scoring(rules)
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
         self.avoidances = Memo()  # (technique, area, rule, kind) -> that avoidance, shared by every list
         self.avoidance_parts = Memo()  # (kind, rule, areas) -> what that one restriction rules out, in order

@@ -8,6 +8,7 @@ decided before anything is ranked, and a technique that any fired rule forbids
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter, neg
@@ -488,46 +489,45 @@ _Candidate = tuple[float, str, frozenset[str] | None, int, int, float, float, tu
 def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...]:
     """The techniques with a positive score from the fired scoring rules ``scoring``, best first, ties by id."""
     tables = knowledge._tables
-    parts = tables.scoring
-    entries_for: dict[str, list[_Entry]] = {}
-    for i in bits(scoring):
-        for tech, entry in parts[i]:
-            entries = entries_for.get(tech)
-            if entries is None:
-                entries_for[tech] = [entry]
-            else:
-                entries.append(entry)
-    found = []
+    entries = tables.scoring.entries(scoring)
+    run_end = tables.scoring.run_end
     memo = tables.scored
-    for tech_id, entries in entries_for.items():
-        key = (tech_id, *map(_rule_of, entries))
+    found = []
+    start, count = 0, len(entries)
+    while start < count:  # one technique's run of entries at a time
+        end = bisect_left(entries, run_end[entries[start]], start)
+        key = tuple(entries[start:end])
         candidate: _Candidate | None = memo.get(key)
         if candidate is None:
-            candidate = memo.put(key, _candidate(tech_id, entries, tables))
+            candidate = memo.put(key, _candidate(key, tables))
         assert candidate is not None
         if candidate[5] > 0:
             found.append(candidate)
+        start = end
     found.sort()  # by score as shown, then id: ids differ, so the comparison stops there
     return tuple(found)
 
 
-def _candidate(tech_id: str, entries: list[_Entry], tables: Tables) -> _Candidate:
-    """A technique as a candidate, scored from its fired rules' entries; memoised, so lists share candidates."""
-    score, shown, reasons, sources = _score_entries(entries)
+def _candidate(entries: tuple[int, ...], tables: Tables) -> _Candidate:
+    """A technique as a candidate, from its fired entries in order; memoised, so lists share candidates."""
+    scoring = tables.scoring
+    tech_id = scoring.techniques[entries[0]]
+    score = math.fsum(map(scoring.points.__getitem__, entries))
+    shown = round6(score)
+    reasons = tuple(map(scoring.reasons.__getitem__, entries))
+    sources = tables.one(frozenset().union(*map(scoring.sources.__getitem__, entries)))
     _name, lowest, highest, where, _cpt, _evidence = tables.techniques[tech_id]
-    return -shown, tech_id, where, lowest, highest, score, shown, reasons, tables.one(sources)
+    return -shown, tech_id, where, lowest, highest, score, shown, reasons, sources
 
 
-# What one fired rule adds to a technique: (-points, rule id, the reason, its sources); see Tables.scoring.
-_Entry = tuple[float, str, Reason, frozenset[str]]
-_minus_points, _rule_of, _reason_of, _sources_of = (itemgetter(k) for k in range(4))
-
-
-def _score_entries(entries: list[_Entry]) -> _Scored:
-    """Score a technique from prepared entries: sorting them puts its reasons best first, ties by rule id."""
+def _score_entries(entries: list[tuple[float, str, Reason, frozenset[str]]]) -> _Scored:
+    """Score a technique from (-points, rule id, reason, sources): sorting them puts its reasons best first."""
     entries.sort()
     score = math.fsum(map(neg, map(_minus_points, entries)))
     return score, round6(score), tuple(map(_reason_of, entries)), frozenset().union(*map(_sources_of, entries))
+
+
+_minus_points, _reason_of, _sources_of = itemgetter(0), itemgetter(2), itemgetter(3)
 
 
 def round6(score: float) -> float:
