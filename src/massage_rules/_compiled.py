@@ -196,7 +196,7 @@ class RuleIndex:
         self._severity = [0] * len(_PAIN_SCALE)
         self._first = self._plain = self.condition_rules = 0
         # Which rules do what, so an answer skips whole steps when no fired rule needs them.
-        self.effects = dict.fromkeys(("refer", "stop", "note", "restrict", "score", "plan"), 0)
+        self.effects = dict.fromkeys(("refer", "stop", "note", "restrict", "local", "score", "plan"), 0)
         for position, rule in enumerate(rules):
             bit = 1 << position
             for effect, has in (
@@ -204,6 +204,8 @@ class RuleIndex:
                 ("stop", rule.stop is not None),
                 ("note", rule.note_item is not None),
                 ("restrict", rule.forbid is not None or rule.cap is not None or rule.allow_only is not None),
+                # restricts where the profile says: the problem areas, or the areas of its findings
+                ("local", any(on is not None and on.where != "everywhere" for on in (rule.forbid, rule.cap))),
                 ("score", bool(rule.reasons)),
                 ("plan", rule.dose is not None or rule.sessions is not None),
             ):
@@ -423,6 +425,7 @@ class Tables:
         "scopes",
         "scored",
         "scoring",
+        "screens",
         "sets",
         "source_refs",
         "stamp",
@@ -488,7 +491,9 @@ class Tables:
         self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice shown, codes) -> the plan
         self.plan_parts = Memo()  # what fixes a plan's step, billing or expected change -> that part, shared
         self.candidates = Memo()  # the fired scoring rules -> the techniques that score, best first
-        self.scored = Memo()  # (technique, *its fired rules) -> that technique as a candidate, with its score
+        self.scored = Memo()  # a technique's fired scoring entries -> that technique as a candidate, with its score
+        # The fired restrictions, when none applies where the profile says -> their screen (_engine._screen).
+        self.screens = Memo(5_000)
 
     def scope(self, areas: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
         """Where a restriction applies, as one shared set, and its areas in order for memo keys."""

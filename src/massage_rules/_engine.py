@@ -244,7 +244,12 @@ _EVERYWHERE: _Scope = (None, None)
 
 
 class _Screen:
-    """Where each fired restriction applies, resolved to areas once per profile."""
+    """Where each fired restriction applies, resolved to areas once per profile.
+
+    A screen whose restrictions all apply everywhere does not depend on the
+    profile, and is memoised by the fired restrictions (see :func:`_screen`): it
+    is never written to after it is built.
+    """
 
     @classmethod
     def nothing(cls) -> _Screen:
@@ -261,17 +266,27 @@ class _Screen:
         self.forbids: list[tuple[CompiledRule, frozenset[str] | None, tuple[str, ...] | None]] = []
         self.caps: list[tuple[CompiledRule, frozenset[str] | None, tuple[str, ...] | None]] = []
         self.allow: list[CompiledRule] = []
-        self._r = r
-        self._knowledge = knowledge
         for rule in fired:
             if rule.forbid is not None:
-                self.forbids.append((rule, *self._scope(rule, rule.forbid.where, rule.forbid.distal)))
+                self.forbids.append((rule, *self._scope(rule, rule.forbid.where, rule.forbid.distal, r, knowledge)))
             if rule.cap is not None:
-                self.caps.append((rule, *self._scope(rule, rule.cap.where, rule.cap.distal)))
+                self.caps.append((rule, *self._scope(rule, rule.cap.where, rule.cap.distal, r, knowledge)))
             if rule.allow_only is not None:
                 self.allow.append(rule)
-        # The same restrictions as plain values, for the per-technique loop in ranking.
-        self.forbid_sets = [(rule.forbid_set, scope) for rule, scope, _names in self.forbids]
+        # The same restrictions as plain values, for the per-technique loop in ranking. The forbids that apply
+        # everywhere are one entry, the union of what they rule out: a technique any of them names is out.
+        everywhere: set[str] | None = set()
+        scoped: list[tuple[frozenset[str] | None, frozenset[str] | None]] = []
+        for rule, scope, _names in self.forbids:
+            if scope is not None:
+                scoped.append((rule.forbid_set, scope))
+            elif rule.forbid_set is None:
+                everywhere = None
+            elif everywhere is not None:
+                everywhere |= rule.forbid_set
+        if everywhere is None or everywhere:
+            scoped.insert(0, (None if everywhere is None else frozenset(everywhere), None))
+        self.forbid_sets = scoped
         self.cap_limits = [(rule.cap.max, scope) for rule, scope, _names in self.caps if rule.cap is not None]
         # What the restrictions are, as a key for the memo of avoided lists: strings only (see _Scope).
         self.key = (
@@ -280,8 +295,7 @@ class _Screen:
             tuple((rule.id, names) for rule, _scope, names in self.caps),
         )
 
-    def _scope(self, rule: CompiledRule, on: str, distal: bool) -> _Scope:
-        r = self._r
+    def _scope(self, rule: CompiledRule, on: str, distal: bool, r: Resolved, knowledge: KnowledgeBase) -> _Scope:
         if on == "everywhere":
             return _EVERYWHERE
         if on == "problem_areas":
@@ -301,11 +315,24 @@ class _Screen:
                     )
         if distal:
             for area in list(areas):
-                areas |= self._knowledge.distal.get(area, frozenset())
-        return self._knowledge._tables.scope(frozenset(areas))
+                areas |= knowledge.distal.get(area, frozenset())
+        return knowledge._tables.scope(frozenset(areas))
 
 
 _UNRESTRICTED = _Screen.nothing()
+
+
+def _screen(restricting: int, r: Resolved, knowledge: KnowledgeBase) -> _Screen:
+    """The screen of the fired restrictions ``restricting``; memoised when none applies to areas of the profile's."""
+    rules = knowledge.rules
+    tables = knowledge._tables
+    if restricting & tables.index.effects["local"]:
+        return _Screen([rules[i] for i in bits(restricting)], r, knowledge)
+    known: _Screen | None = tables.screens.get(restricting)
+    if known is None:
+        known = tables.screens.put(restricting, _Screen([rules[i] for i in bits(restricting)], r, knowledge))
+    assert known is not None
+    return known
 
 
 def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoidance, ...], frozenset[str]]:
@@ -692,7 +719,7 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     head = _head(fired_mask, complaint_mask, r.diagnoses, kb)
     referral, no_massage = head.referral, head.no_massage
     restricting = fired_mask & index.effects["restrict"]
-    screen = _Screen([kb.rules[i] for i in bits(restricting)], r, kb) if restricting else _UNRESTRICTED
+    screen = _screen(restricting, r, kb) if restricting else _UNRESTRICTED
     techniques: tuple[RankedTechnique, ...] = ()
     avoided: tuple[Avoidance, ...] = ()
     limits: tuple[PressureLimit, ...] = ()

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._engine import _Screen, fire, resolve_profile
+from massage_rules._engine import _Screen, _screen, fire, resolve_profile
 from tests.strategies import profile_fields, profiles
 
 KB = mr.load_knowledge()
@@ -157,3 +157,28 @@ def test_avoided_list_is_what_the_fired_restrictions_rule_out(profile: mr.Client
                     expected.setdefault((tech, area or "", rule.id), "pressure_cap")
     got = [(a.technique, a.area or "", a.rule, a.kind) for a in result.avoided]
     assert got == sorted((*key, kind) for key, kind in expected.items())
+
+
+@given(profiles(KB, max_health=6))
+def test_a_memoised_screen_is_the_screen_built_afresh(profile: mr.ClientProfile) -> None:
+    """The screen ranking uses, memoised or not, says what one built for this profile alone says.
+
+    A screen is memoised by the fired restrictions only when none of them
+    applies where the profile says (its problem areas or its findings' areas), so
+    any profile sharing those restrictions must get the same screen.
+    """
+    r = resolve_profile(profile, KB)
+    index = KB._tables.index
+    fired_mask, _ = index.fire(r)
+    restricting = fired_mask & index.effects["restrict"]
+    if not restricting:
+        return
+    used = _screen(restricting, r, KB)
+    fresh = _Screen([rule for rule in fire(r, KB)[0] if rule.forbid or rule.cap or rule.allow_only is not None], r, KB)
+    for part in ("warnings", "forbids", "caps", "allow", "forbid_sets", "cap_limits", "key"):
+        assert getattr(used, part) == getattr(fresh, part), part
+    for rule, scope, _names in used.forbids:  # the merged entry: everything the everywhere-forbids rule out
+        if scope is None:
+            assert used.forbid_sets[0][1] is None
+            merged = used.forbid_sets[0][0]
+            assert merged is None or (rule.forbid_set is not None and rule.forbid_set <= merged)
