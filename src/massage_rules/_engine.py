@@ -258,6 +258,7 @@ class _Screen:
         screen.warnings, screen.forbids, screen.caps, screen.allow = [], [], [], []
         screen.forbid_sets, screen.cap_limits = [], []
         screen.key = ((), (), ())
+        screen.ruled_out = None
         return screen
 
     def __init__(self, fired: Iterable[CompiledRule], r: Resolved, knowledge: KnowledgeBase) -> None:
@@ -266,6 +267,8 @@ class _Screen:
         self.forbids: list[tuple[CompiledRule, frozenset[str] | None, tuple[str, ...] | None]] = []
         self.caps: list[tuple[CompiledRule, frozenset[str] | None, tuple[str, ...] | None]] = []
         self.allow: list[CompiledRule] = []
+        # What the restrictions rule out and the pressure limits, with their sources: filled on first use.
+        self.ruled_out: tuple[tuple[Avoidance, ...], tuple[PressureLimit, ...], frozenset[str]] | None = None
         for rule in fired:
             if rule.forbid is not None:
                 self.forbids.append((rule, *self._scope(rule, rule.forbid.where, rule.forbid.distal, r, knowledge)))
@@ -333,6 +336,17 @@ def _screen(restricting: int, r: Resolved, knowledge: KnowledgeBase) -> _Screen:
         known = tables.screens.put(restricting, _Screen([rules[i] for i in bits(restricting)], r, knowledge))
     assert known is not None
     return known
+
+
+def _ruled_out(
+    screen: _Screen, knowledge: KnowledgeBase
+) -> tuple[tuple[Avoidance, ...], tuple[PressureLimit, ...], frozenset[str]]:
+    """The avoided list, the pressure limits, and the sources they cite, for a screen that restricts."""
+    avoided, cited = _avoidances(screen, knowledge)
+    limits = _limits(screen, knowledge)
+    if limits:
+        cited = cited.union(*(limit.sources for limit in limits))
+    return avoided, limits, cited
 
 
 def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoidance, ...], frozenset[str]]:
@@ -727,11 +741,11 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     cited = set(head.cited)
     if not head.blocked:
         if restricting:
-            avoided, avoided_sources = _avoidances(screen, kb)
-            limits = _limits(screen, kb)
-            cited |= avoided_sources
-            for limit in limits:
-                cited.update(limit.sources)
+            ruled_out = screen.ruled_out
+            if ruled_out is None:  # a memoised screen keeps what it rules out: no key to hash again
+                ruled_out = screen.ruled_out = _ruled_out(screen, kb)
+            avoided, limits, restricting_sources = ruled_out
+            cited |= restricting_sources
         ranked, ranked_sources = _rank(fired_mask & index.effects["score"], screen, r, kb)
         if ranked:
             techniques = ranked
