@@ -427,6 +427,7 @@ class Tables:
         "scoring",
         "screens",
         "sets",
+        "singles",
         "source_refs",
         "stamp",
         "techniques",
@@ -492,6 +493,8 @@ class Tables:
         self.plan_parts = Memo()  # what fixes a plan's step, billing or expected change -> that part, shared
         self.candidates = Memo()  # the fired scoring rules -> the techniques that score, best first
         self.scored = Memo()  # a technique's fired scoring entries -> that technique as a candidate, with its score
+        # Per scoring entry, the candidate of a technique that entry alone scores; filled on first use.
+        self.singles: list[Any] = [None] * len(self.scoring.reasons)
         # The fired restrictions, when none applies where the profile says -> their screen (_engine._screen).
         self.screens = Memo(5_000)
 

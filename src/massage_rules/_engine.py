@@ -533,14 +533,22 @@ def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...
     entries = tables.scoring.entries(scoring)
     run_end = tables.scoring.run_end
     memo = tables.scored
+    singles = tables.singles
     found = []
     start, count = 0, len(entries)
     while start < count:  # one technique's run of entries at a time
-        end = bisect_left(entries, run_end[entries[start]], start)
-        key = tuple(entries[start:end])
-        candidate: _Candidate | None = memo.get(key)
-        if candidate is None:
-            candidate = memo.put(key, _candidate(key, tables))
+        first = entries[start]
+        end = bisect_left(entries, run_end[first], start)
+        candidate: _Candidate | None
+        if end == start + 1:  # a technique one rule scores: its candidate is kept by entry, no key to build
+            candidate = singles[first]
+            if candidate is None:
+                candidate = singles[first] = _candidate((first,), tables)
+        else:
+            key = tuple(entries[start:end])
+            candidate = memo.get(key)
+            if candidate is None:
+                candidate = memo.put(key, _candidate(key, tables))
         assert candidate is not None
         if candidate[5] > 0:
             found.append(candidate)
@@ -556,7 +564,10 @@ def _candidate(entries: tuple[int, ...], tables: Tables) -> _Candidate:
     score = math.fsum(map(scoring.points.__getitem__, entries))
     shown = round6(score)
     reasons = tuple(map(scoring.reasons.__getitem__, entries))
-    sources = tables.one(frozenset().union(*map(scoring.sources.__getitem__, entries)))
+    cited = list(map(scoring.sources.__getitem__, entries))
+    sources = cited[0]
+    if cited.count(sources) != len(cited):  # reasons citing different sources (one set is already shared)
+        sources = tables.one(sources.union(*cited))
     _name, lowest, highest, where, _cpt, _evidence = tables.techniques[tech_id]
     return -shown, tech_id, where, lowest, highest, score, shown, reasons, sources
 
