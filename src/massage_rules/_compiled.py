@@ -319,14 +319,21 @@ def bits(mask: int) -> list[int]:
     words = array("Q", mask.to_bytes((mask.bit_length() + 63) // 64 * 8, "little"))
     if _BIG_ENDIAN:
         words.byteswap()
-    for at in compress(range(len(words)), words):
-        word = words[at]
+    lone = _LONE_BIT.get
+    for at, word in compress(enumerate(words), words):
         base = at * 64
+        position = lone(word)
+        if position is not None:  # most words of a sparse mask hold one bit
+            out.append(base + position)
+            continue
         while word:
             low = word & -word
             out.append(base + low.bit_length() - 1)
             word ^= low
     return out
+
+
+_LONE_BIT = {1 << position: position for position in range(64)}  # a word with one bit set -> its position
 
 
 _BIG_ENDIAN = sys.byteorder == "big"
