@@ -170,12 +170,12 @@ class RuleIndex:
 
     __slots__ = (
         "_areas",
+        "_by_health",
         "_causes",
         "_complaints",
         "_count",
         "_days",
         "_diagnoses",
-        "_every",
         "_first",
         "_goals",
         "_health_any",
@@ -184,11 +184,11 @@ class RuleIndex:
         "_need",
         "_need_any",
         "_on_health",
+        "_on_plain",
         "_on_windows",
         "_phases",
         "_plain",
         "_severity",
-        "_unmet",
         "condition_rules",
         "effects",
     )
@@ -200,7 +200,7 @@ class RuleIndex:
         self._days, self._count = _Windows(), _Windows()
         self._diagnoses: dict[str, int] = {}
         self._need: dict[str, int] = {}  # finding -> rules whose health_all names it
-        self._unmet = Memo(10_000)  # a profile's findings -> the rules they allow (see _health)
+        self._by_health = Memo(10_000)  # a profile's findings -> the rules they allow (see _health)
         self._severity = [0] * len(_PAIN_SCALE)
         self._first = self._plain = self.condition_rules = 0
         # Which rules do what, so an answer skips whole steps when no fired rule needs them.
@@ -245,11 +245,13 @@ class RuleIndex:
         self._need_any = 0
         for need in self._need.values():
             self._need_any |= need
-        # Which of the optional dimensions narrow anything: most bases leave some to every rule.
-        self._every = (1 << len(rules)) - 1
-        self._on_windows = self._days.free != self._every or self._count.free != self._every
+        # Which of the optional dimensions narrow anything: most bases leave some to every rule. Decided once:
+        # comparing 10,000-bit masks per profile would cost as much as the AND it saves.
+        every = (1 << len(rules)) - 1
+        self._on_plain = self._plain != every
+        self._on_windows = self._days.free != every or self._count.free != every
         self._on_health = bool(self._need_any or self._health_any.by_value)
-        self._narrowing = self._plain != self._every or self._on_windows or self._on_health
+        self._narrowing = self._on_plain or self._on_windows or self._on_health
 
     def _candidates(self, r: Resolved) -> int:
         """The rules whose listed conditions hold for ``r``, bar complaints and diagnoses.
@@ -260,7 +262,7 @@ class RuleIndex:
         mask = self._areas.any(r.areas) & self._phases.one(r.phase) & self._goals.any(r.goals)
         mask &= self._severity[r.severity] & self._causes.one(r.cause)
         if self._narrowing:
-            if self._plain != self._every:
+            if self._on_plain:
                 mask &= self._plain
             if mask and self._on_windows:
                 mask &= self._days.at(r.days) & self._count.at(len(r.areas))
@@ -270,13 +272,13 @@ class RuleIndex:
 
     def _health(self, health: frozenset[str]) -> int:
         """The rules whose findings ``health`` meets: any one of ``health_any``, all of ``health_all``."""
-        found: int | None = self._unmet.get(health)
+        found: int | None = self._by_health.get(health)
         if found is None:
             unmet = 0
             for finding, need in self._need.items():
                 if finding not in health:
                     unmet |= need
-            found = self._unmet.put(health, self._health_any.any(health) & ~unmet)
+            found = self._by_health.put(health, self._health_any.any(health) & ~unmet)
         return found
 
     def _named(self, r: Resolved) -> int:
