@@ -327,15 +327,15 @@ _UNRESTRICTED = _Screen.nothing()
 
 def _screen(restricting: int, r: Resolved, knowledge: KnowledgeBase) -> _Screen:
     """The screen of the fired restrictions ``restricting``; memoised when none applies to areas of the profile's."""
-    rules = knowledge.rules
     tables = knowledge._tables
-    if restricting & tables.index.effects["local"]:
-        return _Screen([rules[i] for i in bits(restricting)], r, knowledge)
-    known: _Screen | None = tables.screens.get(restricting)
-    if known is None:
-        known = tables.screens.put(restricting, _Screen([rules[i] for i in bits(restricting)], r, knowledge))
-    assert known is not None
-    return known
+    local = restricting & tables.index.effects["local"]
+    if not local:
+        known: _Screen | None = tables.screens.get(restricting)
+        if known is not None:
+            return known
+    rules = knowledge.rules
+    screen = _Screen([rules[i] for i in bits(restricting)], r, knowledge)
+    return screen if local else tables.screens.put(restricting, screen)
 
 
 def _ruled_out(
