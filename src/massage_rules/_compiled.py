@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from itertools import compress
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -384,17 +384,17 @@ class Scoring:
 
     __slots__ = ("first", "more", "more_mask", "points", "reasons", "run_end", "sources", "techniques")
 
-    def __init__(self, rules: Sequence[CompiledRule]) -> None:
+    def __init__(self, rules: Sequence[CompiledRule], cited: Callable[[Sequence[str]], int]) -> None:
+        """``cited`` gives the mask of the sources a reason cites (see :meth:`Tables.cited_mask`)."""
         # A technique never has two reasons from one rule, so this sort never compares the reasons themselves.
         entries = sorted(
             (tech, -why.points, why.rule, position, why)
             for position, rule in enumerate(rules)
             for tech, why in rule.reasons
         )
-        sources: dict[frozenset[str], frozenset[str]] = {}
         self.points = array("d", (-minus for _tech, minus, *_rest in entries))
         self.reasons = [why for *_rest, why in entries]
-        self.sources = [sources.setdefault(frozenset(why.sources), frozenset(why.sources)) for why in self.reasons]
+        self.sources = [cited(why.sources) for why in self.reasons]  # masks: equal ones are one object
         self.techniques = [tech for tech, *_rest in entries]
         ends: dict[str, int] = {tech: number + 1 for number, tech in enumerate(self.techniques)}
         self.run_end = array("q", (ends[tech] for tech in self.techniques))
@@ -427,6 +427,9 @@ class Tables:
     """Everything the engine needs besides the rules: the index (rules, then plan advice), answer parts, memo tables."""
 
     __slots__ = (
+        "_cited_masks",
+        "_one_mask",
+        "_source_bits",
         "advice",
         "avoidance_keys",
         "avoidance_parts",
@@ -440,13 +443,13 @@ class Tables:
         "matched_conditions",
         "plan_parts",
         "plans",
+        "refs_in_order",
         "rule_count",
         "rules_mask",
         "scopes",
         "scored",
         "scoring",
         "screens",
-        "sets",
         "singles",
         "source_refs",
         "stamp",
@@ -476,6 +479,12 @@ class Tables:
             sid: SourceRef(id=sid, citation=src.citation, url=src.url, evidence=src.evidence)
             for sid, src in sources.items()
         }
+        # The sources an answer cites are one integer, a bit per source in id order: unions are ORs, and a
+        # memo entry holding only numbers is one the garbage collector stops tracking (see cited_mask).
+        self.refs_in_order = [self.source_refs[sid] for sid in sorted(self.source_refs)]
+        self._source_bits = {ref.id: 1 << position for position, ref in enumerate(self.refs_in_order)}
+        self._cited_masks: dict[tuple[str, ...], int] = {}
+        self._one_mask: dict[int, int] = {}  # a mask -> the one object for it
         self.stamp = KnowledgeStamp(
             version=version,
             content_hash=content_hash,
@@ -499,15 +508,14 @@ class Tables:
             )
             for tid, t in techniques.items()
         }
-        self.scoring = Scoring(rules)
+        self.scoring = Scoring(rules, self.cited_mask)
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
         self.avoidances = Memo()  # (technique, area, rule, kind) -> that avoidance, shared by every list
         self.avoidance_parts = Memo()  # (kind, rule, areas) -> what that one restriction rules out, in order
         self.avoidance_keys = Memo()  # (kind, rule, areas) -> the sort keys of those avoidances
         self.limits = Memo()  # (cap rule, scope) -> its pressure limits
-        self.cited = Memo()  # the sources an answer cites -> their references, in id order
+        self.cited = Memo()  # the mask of the sources an answer cites -> their references, in id order
         self.heads = Memo()  # (fired rules that refer, stop or note, complaints, diagnoses) -> the answer's head
-        self.sets = Memo()  # a frozenset -> the one object for it (the sources of candidates, heads, plans, lists)
         self.scopes = Memo()  # where a restriction applies -> that set of areas, one object, and its areas in order
         self.plans = Memo()  # (phase, dose and sessions rules, diagnoses, advice shown, codes) -> the plan
         self.plan_parts = Memo()  # what fixes a plan's step, billing or expected change -> that part, shared
@@ -523,11 +531,26 @@ class Tables:
         known: tuple[frozenset[str], tuple[str, ...]] | None = self.scopes.get(areas)
         return known if known is not None else self.scopes.put(areas, (areas, tuple(sorted(areas))))
 
-    def one(self, found: frozenset[str]) -> frozenset[str]:
-        """The one shared object equal to ``found``: memo entries holding equal sets then hold one object.
+    def cited_mask(self, sources: Sequence[str]) -> int:
+        """The mask of ``sources``, a tuple of source ids from the knowledge; remembered per tuple.
 
-        Every object a memo entry keeps is walked again by each full garbage
-        collection, so a set that recurs across entries is kept once.
+        Equal masks are one object, and an integer is something the garbage
+        collector never walks: memoised answer parts that carry their sources as
+        masks cost full collections nothing.
         """
-        known: frozenset[str] | None = self.sets.get(found)
-        return known if known is not None else self.sets.put(found, found)
+        key = tuple(sources)
+        mask = self._cited_masks.get(key)
+        if mask is None:
+            bits_of = self._source_bits
+            mask = 0
+            for sid in key:
+                mask |= bits_of[sid]
+            mask = self._cited_masks[key] = self._one_mask.setdefault(mask, mask)
+        return mask
+
+    def cited_union(self, groups: Iterable[Sequence[str]]) -> int:
+        """The mask of every source the ``groups`` of source ids cite."""
+        mask = 0
+        for sources in groups:
+            mask |= self.cited_mask(sources)
+        return mask

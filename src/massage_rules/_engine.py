@@ -268,7 +268,7 @@ class _Screen:
         self.caps: list[tuple[CompiledRule, frozenset[str] | None, tuple[str, ...] | None]] = []
         self.allow: list[CompiledRule] = []
         # What the restrictions rule out and the pressure limits, with their sources: filled on first use.
-        self.ruled_out: tuple[tuple[Avoidance, ...], tuple[PressureLimit, ...], frozenset[str]] | None = None
+        self.ruled_out: tuple[tuple[Avoidance, ...], tuple[PressureLimit, ...], int] | None = None
         for rule in fired:
             if rule.forbid is not None:
                 self.forbids.append((rule, *self._scope(rule, rule.forbid.where, rule.forbid.distal, r, knowledge)))
@@ -340,17 +340,17 @@ def _screen(restricting: int, r: Resolved, knowledge: KnowledgeBase) -> _Screen:
 
 def _ruled_out(
     screen: _Screen, knowledge: KnowledgeBase
-) -> tuple[tuple[Avoidance, ...], tuple[PressureLimit, ...], frozenset[str]]:
-    """The avoided list, the pressure limits, and the sources they cite, for a screen that restricts."""
+) -> tuple[tuple[Avoidance, ...], tuple[PressureLimit, ...], int]:
+    """The avoided list, the pressure limits, and the mask of the sources they cite, for a screen that restricts."""
     avoided, cited = _avoidances(screen, knowledge)
     limits = _limits(screen, knowledge)
     if limits:
-        cited = cited.union(*(limit.sources for limit in limits))
+        cited |= knowledge._tables.cited_union(limit.sources for limit in limits)
     return avoided, limits, cited
 
 
-def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoidance, ...], frozenset[str]]:
-    """What the fired restrictions rule out, and the sources they cite; memoised by the restrictions.
+def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoidance, ...], int]:
+    """What the fired restrictions rule out, and the mask of the sources they cite; memoised by the restrictions.
 
     A whole list rarely recurs (it depends on every restriction and where each
     applies), but one restriction on one set of areas often does: a missed list
@@ -359,12 +359,12 @@ def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoida
     """
     key = screen.key
     tables = knowledge._tables
-    known: tuple[tuple[Avoidance, ...], frozenset[str]] | None = tables.avoided.get(key)
+    known: tuple[tuple[Avoidance, ...], int] | None = tables.avoided.get(key)
     if known is not None:
         return known
     keys: list[tuple[str, str, str]] = []
     items: list[Avoidance] = []
-    cited: set[str] = set()
+    cited = 0
     restrictions: list[tuple[AvoidanceKind, CompiledRule, tuple[str, ...] | None]] = [
         *[("forbidden", rule, names) for rule, _scope, names in screen.forbids],
         *[("not_allowed", rule, None) for rule in screen.allow],
@@ -375,13 +375,13 @@ def _avoidances(screen: _Screen, knowledge: KnowledgeBase) -> tuple[tuple[Avoida
         if part:
             keys += part_keys
             items += part
-            cited.update(rule.sources)
+            cited |= tables.cited_mask(rule.sources)
     if len(restrictions) == 1:  # one part: already in order, nothing twice
         avoided = tuple(items)
     else:  # in reverse, so that the first restriction to rule out a (technique, area, rule) gives its kind
         found = dict(zip(reversed(keys), reversed(items), strict=True))
         avoided = tuple(map(found.__getitem__, sorted(found)))
-    return tables.avoided.put(key, (avoided, tables.one(frozenset(cited))))  # type: ignore[no-any-return]
+    return tables.avoided.put(key, (avoided, cited))  # type: ignore[no-any-return]
 
 
 def _avoidance_part(
@@ -459,15 +459,15 @@ def _limits(screen: _Screen, knowledge: KnowledgeBase) -> tuple[PressureLimit, .
 
 def _rank(
     scoring: int, screen: _Screen, r: Resolved, knowledge: KnowledgeBase
-) -> tuple[tuple[RankedTechnique, ...], set[str]]:
-    """The offered techniques, best first, and the sources their reasons cite (``scoring``: the fired scoring rules).
+) -> tuple[tuple[RankedTechnique, ...], int]:
+    """The offered techniques, best first, and the mask of the sources their reasons cite.
 
-    The order follows from the scores alone, and a score from which of the
-    technique's rules fired: so the techniques that score, in order, are memoised
-    by the mask of fired scoring rules, and each profile only filters them by
-    place. Entries are built per answer: they rarely recur (rank and areas vary),
-    and a memo of them would keep many objects alive for the garbage collector to
-    walk again and again.
+    ``scoring`` is the mask of the fired scoring rules. The order follows from
+    the scores alone, and a score from which of the technique's rules fired: so
+    the techniques that score, in order, are memoised by that mask, and each
+    profile only filters them by place. Entries are built per answer: they rarely
+    recur (rank and areas vary), and a memo of them would keep many objects alive
+    for the garbage collector to walk again and again.
     """
     tables = knowledge._tables
     candidates: tuple[_Candidate, ...] | None = tables.candidates.get(scoring)
@@ -478,10 +478,12 @@ def _rank(
     r_areas = r.areas
     whole_body = knowledge.whole_body_areas & r_areas if restricted else _NOWHERE
     ranked: list[RankedTechnique] = []
-    cited: set[str] = set()
+    cited = 0
     all_areas: tuple[str, ...] | None = None
     static = tables.techniques
-    for _order, tech_id, where, lowest, highest, _score, shown_score, reasons, sources in candidates:
+    reasons = tables.scoring.reasons
+    for _order, tech_id, _score, shown_score, entries, sources in candidates:
+        name, lowest, highest, where, cpt, evidence = static[tech_id]
         areas = r_areas if where is None or r_areas <= where else r_areas.intersection(where)
         skip = _NOWHERE
         if restricted:
@@ -495,7 +497,6 @@ def _rank(
             shown = all_areas = all_areas or tuple(sorted(r_areas))
         else:
             shown = tuple(sorted(areas))
-        name, _lowest, _highest, _where, cpt, evidence = static[tech_id]
         ranked.append(
             trusted_dict(
                 RankedTechnique,
@@ -510,7 +511,7 @@ def _rank(
                     "pressure_max": highest,
                     "cpt": cpt,
                     "evidence": evidence,
-                    "reasons": reasons,
+                    "reasons": (reasons[entries[0]],) if len(entries) == 1 else itemgetter(*entries)(reasons),
                 },
                 _RANKED_FIELDS,
             )
@@ -521,10 +522,11 @@ def _rank(
 
 _RANKED_FIELDS = fields_set(RankedTechnique, RankedTechnique.model_fields)  # every field is given
 
-# A technique that scores: its order (minus the score as shown), id, where it is used, pressure range, then
-# its score (exact, as shown), reasons and sources. One flat tuple: memoised, each one is an object the
-# garbage collector keeps walking, so a candidate is one object, and its sources the shared one for that set.
-_Candidate = tuple[float, str, frozenset[str] | None, int, int, float, float, tuple[Reason, ...], frozenset[str]]
+# A technique that scores: its order (minus the score as shown), id, score (exact, as shown), its fired scoring
+# entries in order (the reasons, by number) and the mask of the sources they cite. Numbers and a string only:
+# memoised by the thousand on large bases, such tuples are ones the garbage collector stops tracking, so its
+# full collections never walk them (a tuple holding the reasons themselves would be walked every time).
+_Candidate = tuple[float, str, float, float, tuple[int, ...], int]
 
 
 def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...]:
@@ -550,7 +552,7 @@ def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...
             if candidate is None:
                 candidate = memo.put(key, _candidate(key, tables))
         assert candidate is not None
-        if candidate[5] > 0:
+        if candidate[2] > 0:
             found.append(candidate)
         start = end
     found.sort()  # by score as shown, then id: ids differ, so the comparison stops there
@@ -560,16 +562,12 @@ def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...
 def _candidate(entries: tuple[int, ...], tables: Tables) -> _Candidate:
     """A technique as a candidate, from its fired entries in order; memoised, so lists share candidates."""
     scoring = tables.scoring
-    tech_id = scoring.techniques[entries[0]]
     score = math.fsum(map(scoring.points.__getitem__, entries))
     shown = round6(score)
-    reasons = tuple(map(scoring.reasons.__getitem__, entries))
-    cited = list(map(scoring.sources.__getitem__, entries))
-    sources = cited[0]
-    if cited.count(sources) != len(cited):  # reasons citing different sources (one set is already shared)
-        sources = tables.one(sources.union(*cited))
-    _name, lowest, highest, where, _cpt, _evidence = tables.techniques[tech_id]
-    return -shown, tech_id, where, lowest, highest, score, shown, reasons, sources
+    sources = 0
+    for mask in map(scoring.sources.__getitem__, entries):
+        sources |= mask
+    return -shown, scoring.techniques[entries[0]], score, shown, entries, sources
 
 
 def _score_entries(entries: list[tuple[float, str, Reason, frozenset[str]]]) -> _Scored:
@@ -694,7 +692,7 @@ class _Head:
     blocked: bool
     conditions: tuple[MatchedCondition, ...]
     notes: tuple[Note, ...]
-    cited: frozenset[str]
+    cited: int  # the mask of the sources they cite
 
 
 def _head(fired_mask: int, complaint_mask: int, diagnoses: frozenset[str], kb: KnowledgeBase) -> _Head:
@@ -720,10 +718,10 @@ def _head(fired_mask: int, complaint_mask: int, diagnoses: frozenset[str], kb: K
     no_massage = next((rule.stop for rule in fired if rule.stop is not None), None)
     matched = sorted(rules[i].id for i in bits(complaint_mask))
     notes = tuple(rule.note_item for rule in fired if rule.note_item is not None)
-    cited = {source for given in referrals for source in given.sources}
-    cited.update(source for note in notes for source in note.sources)
-    if no_massage is not None:
-        cited.update(no_massage.sources)
+    cited = tables.cited_union(
+        [*(given.sources for given in referrals), *(note.sources for note in notes)]
+        + ([no_massage.sources] if no_massage is not None else [])
+    )
     head = _Head(
         referrals=tuple(referrals),
         referral=referral,
@@ -731,7 +729,7 @@ def _head(fired_mask: int, complaint_mask: int, diagnoses: frozenset[str], kb: K
         blocked=no_massage is not None or (referral is not None and not referral.massage_meanwhile),
         conditions=tuple(tables.matched_conditions[(c, "diagnosis" if c in diagnoses else "profile")] for c in matched),
         notes=notes,
-        cited=tables.one(frozenset(cited)),
+        cited=cited,
     )
     return tables.heads.put(key, head)  # type: ignore[no-any-return]
 
@@ -749,7 +747,7 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     avoided: tuple[Avoidance, ...] = ()
     limits: tuple[PressureLimit, ...] = ()
     plan = None
-    cited = set(head.cited)
+    cited = head.cited
     if not head.blocked:
         if restricting:
             ruled_out = screen.ruled_out
@@ -766,7 +764,7 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         elif referral is None:
             no_massage = _all_areas_ruled_out(screen, r)
             if no_massage is not None:
-                cited.update(no_massage.sources)
+                cited |= tables.cited_mask(no_massage.sources)
 
     outcome: Outcome
     if no_massage is not None:
@@ -799,12 +797,10 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     )
 
 
-def _source_refs(cited: set[str], tables: Tables) -> tuple[SourceRef, ...]:
-    """The answer's sources in id order; memoised, as many answers cite the same set."""
-    key = frozenset(cited)
+def _source_refs(cited: int, tables: Tables) -> tuple[SourceRef, ...]:
+    """The answer's sources (a mask: a bit per source, in id order); memoised, as many answers cite the same."""
     memo = tables.cited
-    found: tuple[SourceRef, ...] | None = memo.get(key)
+    found: tuple[SourceRef, ...] | None = memo.get(cited)
     if found is None:
-        refs = tables.source_refs
-        found = memo.put(key, tuple(refs[sid] for sid in sorted(key)))
+        found = memo.put(cited, tuple(map(tables.refs_in_order.__getitem__, bits(cited))))
     return found

@@ -163,8 +163,8 @@ def build_plan(
     resolved: Resolved,
     knowledge: KnowledgeBase,
     offered: Sequence[RankedTechnique],
-) -> tuple[Plan, frozenset[str]]:
-    """The plan for a profile whose care is allowed, its arithmetic step by step, and the sources it cites.
+) -> tuple[Plan, int]:
+    """The plan for a profile whose care is allowed, its arithmetic step by step, and the mask of its sources.
 
     ``fired`` is the mask the index gave (the rules that fired, then the plan
     advice that holds), ``complaints`` the complaint rules of its first pass;
@@ -200,7 +200,7 @@ def build_plan(
     diagnoses = resolved.diagnoses
     # Strings and integers only, so the key is one the garbage collector stops tracking.
     key = (resolved.phase, dosing, tuple(sorted(diagnoses)) if diagnoses else (), shown, codes)
-    known: tuple[Plan, frozenset[str]] | None = tables.plans.get(key)
+    known: tuple[Plan, int] | None = tables.plans.get(key)
     if known is not None:
         return known
     dosed = [rules[i] for i in bits(dosing)]
@@ -209,11 +209,10 @@ def build_plan(
     )
     sessions = tuple(rule for rule in dosed if rule.sessions is not None)
     plan = _plan(resolved.phase, base_rule, sessions, shown, codes, knowledge)
-    cited = {source for step in plan.derivation for source in step.sources}
-    cited.update(source for group in plan_sources(plan) for source in group)
+    groups = [step.sources for step in plan.derivation] + plan_sources(plan)
     if plan.billing is not None:
-        cited.update(plan.billing.sources)
-    return tables.plans.put(key, (plan, tables.one(frozenset(cited))))  # type: ignore[no-any-return]
+        groups.append(plan.billing.sources)
+    return tables.plans.put(key, (plan, tables.cited_union(groups)))  # type: ignore[no-any-return]
 
 
 def _plan(

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import massage_rules as mr
+from massage_rules._compiled import bits
 from massage_rules._engine import _candidates, fire, resolve_profile
 from massage_rules._knowledge import CompiledRule
 from massage_rules.models import Reason
@@ -70,7 +71,15 @@ def _engine_candidates(profile: mr.ClientProfile, kb: mr.KnowledgeBase) -> tuple
     fired, _ = fire(r, kb)
     index = kb._tables.index
     mask, _complaints = index.fire(r)
-    return fired, [(c[0], c[1], c[7], c[5], c[8]) for c in _candidates(mask & index.effects["score"], kb)]
+    tables = kb._tables
+
+    def sources(mask: int) -> frozenset[str]:
+        return frozenset(tables.refs_in_order[position].id for position in bits(mask))
+
+    return fired, [
+        (order, tech, tuple(tables.scoring.reasons[entry] for entry in entries), score, sources(cited))
+        for order, tech, score, _shown, entries, cited in _candidates(mask & index.effects["score"], kb)
+    ]
 
 
 @settings(max_examples=60, deadline=None)
