@@ -732,6 +732,22 @@ def _origin(item: _Located) -> str:
     return f"{file}:{line}"
 
 
+def _set_of(values: Iterable[str]) -> frozenset[str]:
+    """The one shared frozenset of ``values``: rules ask the same few sets of areas, causes, phases and goals.
+
+    A set is an object the garbage collector walks in every full collection for
+    as long as the knowledge lives, and, unlike a tuple of strings, never stops
+    tracking: 10,000 rules held over 30,000 of them, most of them equal.
+    """
+    found = frozenset(values)
+    if len(_SETS) >= 100_000:  # bounded: a process loading many different bases must not grow it without end
+        _SETS.clear()
+    return _SETS.setdefault(found, found)
+
+
+_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
 def _when_fields(when: s.When | None) -> dict[str, Any]:
     if when is None:
         return {"has_match": False}
@@ -739,7 +755,7 @@ def _when_fields(when: s.When | None) -> dict[str, Any]:
     for key in ("areas", "causes", "phases", "goals", "conditions", "health_all", "health_any"):
         value = getattr(when, key)
         if value is not None:
-            fields[key] = frozenset(value)
+            fields[key] = _set_of(value)
     for key, name in (("severity", "severity"), ("days_since_onset", "days"), ("area_count", "area_count")):
         rng: s.Range | None = getattr(when, key)
         if rng is not None:
@@ -766,7 +782,7 @@ def _technique_rules(techniques: Mapping[str, _Located], goals: Mapping[str, _Lo
                     kind="technique",
                     effect_label="goal",
                     label=_goal_name(goals, goal),
-                    goals=frozenset([goal]),
+                    goals=_set_of([goal]),
                     score=((ident, weight),),
                     specificity=1,
                 )
@@ -787,9 +803,9 @@ def _technique_rules(techniques: Mapping[str, _Located], goals: Mapping[str, _Lo
                 kind="technique",
                 effect_label="score",
                 label=f"{phase} phase",
-                phases=frozenset([phase]),
+                phases=_set_of([phase]),
                 forbid=s.Forbid.model_construct(techniques=[ident], where=where),
-                forbid_set=frozenset([ident]),
+                forbid_set=_set_of([ident]),
                 specificity=1,
             )
 
@@ -809,7 +825,7 @@ def _condition_rule(item: _Located) -> CompiledRule:
         diagnosis=cond.id,
         score=tuple(sorted((k, v) for k, v in cond.favour.items() if v)),
         forbid=forbid,
-        forbid_set=frozenset(cond.forbid) if cond.forbid else None,
+        forbid_set=_set_of(cond.forbid) if cond.forbid else None,
         note=cond.note,
         dose=cond.dose,
         **fields,
@@ -820,7 +836,7 @@ def _plain_rule(item: _Located) -> CompiledRule:
     rule: s.Rule = item.value
     forbid_set = None
     if rule.forbid is not None and rule.forbid.techniques != "all":
-        forbid_set = frozenset(rule.forbid.techniques)
+        forbid_set = _set_of(rule.forbid.techniques)
     return CompiledRule(
         id=rule.id,
         text=rule.text,
@@ -833,7 +849,7 @@ def _plain_rule(item: _Located) -> CompiledRule:
         forbid=rule.forbid,
         forbid_set=forbid_set,
         cap=rule.cap_pressure,
-        allow_only=frozenset(rule.allow_only) if rule.allow_only is not None else None,
+        allow_only=_set_of(rule.allow_only) if rule.allow_only is not None else None,
         refer=rule.refer,
         no_massage=rule.no_massage,
         note=rule.note,
