@@ -23,6 +23,7 @@ __all__ = ["CompiledAdvice", "PlanKnowledge", "build_plan", "compile_plan_settin
 
 # The order after-care is shown in: what to expect, what to do, when to stop.
 _KIND_ORDER = {"expect": 0, "self_care": 1, "warning_sign": 2}
+_UNKNOWN: Any = object()  # not in a memo table yet (None may be a remembered value)
 _SECTION_KIND = {"maintenance": "maintenance", "aftercare": "expect", "warning_signs": "warning_sign"}
 
 
@@ -197,9 +198,8 @@ def build_plan(
         )
     codes = tuple(sorted({technique.cpt for technique in offered}))  # each once, in order: a key as it is
     dosing = fired & index.effects["plan"]
-    diagnoses = resolved.diagnoses
     # Strings and integers only, so the key is one the garbage collector stops tracking.
-    key = (resolved.phase, dosing, tuple(sorted(diagnoses)) if diagnoses else (), shown, codes)
+    key = (resolved.phase, dosing, resolved.diagnosis_key, shown, codes)
     known: tuple[Plan, int] | None = tables.plans.get(key)
     if known is not None:
         return known
@@ -299,7 +299,9 @@ def _plan(
     from ._billing import billing_units  # _billing imports _knowledge, which imports this module
 
     billing_key = ("billing", dose.session_minutes, *cpt)
-    billing = parts.get(billing_key) or parts.put(billing_key, billing_units(dose.session_minutes, knowledge, cpt))
+    billing = parts.get(billing_key, _UNKNOWN)  # None is an answer too: the knowledge may have no billing rule
+    if billing is _UNKNOWN:
+        billing = parts.put(billing_key, billing_units(dose.session_minutes, knowledge, cpt))
     return trusted(
         Plan,
         sessions_min=low,
