@@ -62,6 +62,7 @@ class Resolved:
     health_areas: dict[str, frozenset[str]]  # finding -> the areas it was tied to (empty: none said)
     diagnoses: frozenset[str]
     code_notes: tuple[str, ...] = ()  # how a client's ICD-10-CM code was read through a broader one
+    diagnosis_key: tuple[str, ...] = ()  # the diagnoses in order: how memo keys hold them (see _Scope)
 
 
 def _unknown(field: str, value: str, kind: str, allowed: Iterable[str]) -> ProfileError:
@@ -123,8 +124,10 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
         health, health_areas = _resolve_health(profile.health, knowledge)
     diagnoses: frozenset[str] = _NOWHERE
     code_notes: tuple[str, ...] = ()
+    diagnosis_key: tuple[str, ...] = ()
     if profile.conditions:
         diagnoses, code_notes = _resolve_diagnoses(profile.conditions, knowledge)
+        diagnosis_key = tuple(sorted(diagnoses))
     return Resolved(
         profile if profile.phase == phase else _with_phase(profile, phase),
         areas,
@@ -137,6 +140,7 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Resolve
         health_areas,
         diagnoses,
         code_notes,
+        diagnosis_key,
     )
 
 
@@ -695,11 +699,12 @@ class _Head:
     cited: int  # the mask of the sources they cite
 
 
-def _head(fired_mask: int, complaint_mask: int, diagnoses: frozenset[str], kb: KnowledgeBase) -> _Head:
+def _head(fired_mask: int, complaint_mask: int, r: Resolved, kb: KnowledgeBase) -> _Head:
     """Referrals (urgent first), "no massage now", matched complaints and notes; memoised."""
     tables = kb._tables
     effects = tables.index.effects
-    key = (fired_mask & effects["head"], complaint_mask, tuple(sorted(diagnoses)) if diagnoses else ())  # see _Scope
+    diagnoses = r.diagnoses
+    key = (fired_mask & effects["head"], complaint_mask, r.diagnosis_key)
     known: _Head | None = tables.heads.get(key)
     if known is not None:
         return known
@@ -739,7 +744,7 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     tables = kb._tables
     index = tables.index
     fired_mask, complaint_mask = index.fire(r)
-    head = _head(fired_mask, complaint_mask, r.diagnoses, kb)
+    head = _head(fired_mask, complaint_mask, r, kb)
     referral, no_massage = head.referral, head.no_massage
     restricting = fired_mask & index.effects["restrict"]
     screen = _screen(restricting, r, kb) if restricting else _UNRESTRICTED
