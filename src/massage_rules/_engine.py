@@ -260,7 +260,7 @@ class _Screen:
         """The screen of a profile no fired rule restricts: shared, and never written to."""
         screen = cls.__new__(cls)
         screen.warnings, screen.forbids, screen.caps, screen.allow = [], [], [], []
-        screen.forbid_sets, screen.cap_limits = [], []
+        screen.forbid_sets, screen.cap_limits, screen.covering = [], [], []
         screen.key = ((), (), ())
         screen.ruled_out = None
         return screen
@@ -284,7 +284,11 @@ class _Screen:
         # everywhere are one entry, the union of what they rule out: a technique any of them names is out.
         everywhere: set[str] | None = set()
         scoped: list[tuple[frozenset[str] | None, frozenset[str] | None]] = []
+        # The forbids of every technique, and where: when they cover every problem area, no massage now.
+        self.covering: list[tuple[CompiledRule, frozenset[str] | None]] = []
         for rule, scope, _names in self.forbids:
+            if rule.forbid_set is None:
+                self.covering.append((rule, scope))
             if scope is not None:
                 scoped.append((rule.forbid_set, scope))
             elif rule.forbid_set is None:
@@ -630,7 +634,7 @@ def _restrict(
 
 def _all_areas_ruled_out(screen: _Screen, r: Resolved) -> NoMassageNow | None:
     """When local rules forbid every technique on every problem area, say so as "no massage now"."""
-    covering = [(rule, scope) for rule, scope, _names in screen.forbids if rule.forbid_set is None]
+    covering = screen.covering
     ruled_out: set[str] = set()
     for _rule, scope in covering:
         ruled_out |= r.areas if scope is None else scope

@@ -175,7 +175,7 @@ def test_a_memoised_screen_is_the_screen_built_afresh(profile: mr.ClientProfile)
         return
     used = _screen(restricting, r, KB)
     fresh = _Screen([rule for rule in fire(r, KB)[0] if rule.forbid or rule.cap or rule.allow_only is not None], r, KB)
-    for part in ("warnings", "forbids", "caps", "allow", "forbid_sets", "cap_limits", "key"):
+    for part in ("warnings", "forbids", "caps", "allow", "forbid_sets", "cap_limits", "covering", "key"):
         assert getattr(used, part) == getattr(fresh, part), part
     for rule, scope, _names in used.forbids:  # the merged entry: everything the everywhere-forbids rule out
         if scope is None:
