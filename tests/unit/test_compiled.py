@@ -67,9 +67,13 @@ def test_bits_lists_every_set_bit_in_order(width: int) -> None:
         assert bits(mask) == positions
 
 
-@given(st.sets(st.integers(0, 12_000), max_size=60) | st.sets(st.integers(2_000, 12_000), max_size=6))
-def test_bits_is_exact_on_every_path(positions: set[int]) -> None:
-    """Every path of bits (peeling, few bits of a wide mask, 64-bit words) gives exactly the set positions."""
+@given(
+    st.sets(st.integers(0, 12_000), max_size=60)
+    | st.sets(st.integers(2_000, 12_000), max_size=6)
+    | st.sets(st.integers(0, 300), min_size=150)  # dense
+)
+def test_bits_is_exact_on_sparse_wide_and_dense_masks(positions: set[int]) -> None:
+    """bits gives exactly the set positions, lowest first, however wide or dense the mask."""
     assert bits(sum(1 << p for p in positions)) == sorted(positions)
 
 
