@@ -409,16 +409,19 @@ class Tables:
         "_one_mask",
         "_source_bits",
         "advice",
+        "advice_free",
         "avoidance_keys",
         "avoidance_parts",
         "avoidances",
         "avoided",
         "candidates",
         "cited",
+        "codes_in_order",
         "heads",
         "index",
         "limits",
         "matched_conditions",
+        "plan_bits",
         "plan_parts",
         "plans",
         "refs_in_order",
@@ -439,6 +442,7 @@ class Tables:
         rules: Sequence[CompiledRule],
         *,
         advice: Sequence[CompiledRule] = (),
+        advice_techniques: Sequence[frozenset[str] | None] = (),
         sources: dict[str, s.Source],
         conditions: dict[str, s.Condition],
         techniques: dict[str, s.Technique],
@@ -487,6 +491,18 @@ class Tables:
             for tid, t in techniques.items()
         }
         self.scoring = Scoring(rules, self.cited_mask)
+        # What a plan needs of the offered techniques, as masks: the advice shown whatever is offered, and per
+        # technique the advice that names it and the bit of its billing code (codes in order, a bit each).
+        self.codes_in_order = sorted({cpt for _name, _low, _high, _where, cpt, _evidence in self.techniques.values()})
+        code_bits = {cpt: 1 << position for position, cpt in enumerate(self.codes_in_order)}
+        self.advice_free = 0
+        naming: dict[str, int] = dict.fromkeys(self.techniques, 0)
+        for position, named in enumerate(advice_techniques):
+            if named is None:
+                self.advice_free |= 1 << position
+            for tech in named or ():
+                naming[tech] |= 1 << position
+        self.plan_bits = {tech: (naming[tech], code_bits[static[4]]) for tech, static in self.techniques.items()}
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
         self.avoidances = Memo()  # (technique, area, rule, kind) -> that avoidance, shared by every list
         self.avoidance_parts = Memo()  # (kind, rule, areas) -> what that one restriction rules out, in order

@@ -672,6 +672,7 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
         _tables=Tables(
             compiled,
             advice=[advice.rule for advice in plan_settings.advice],
+            advice_techniques=[advice.techniques for advice in plan_settings.advice],
             sources=source_map,
             conditions=condition_map,
             techniques=technique_map,

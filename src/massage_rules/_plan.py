@@ -187,22 +187,22 @@ def build_plan(
     else:  # a complaint matched through another: advice naming it is tested again, knowing every complaint
         matched = frozenset(rules[i].id for i in bits(condition_rules))
         advice = tables.advice.holding(resolved, matched)
-    settings = knowledge.plan_settings
-    shown: tuple[int, ...] = ()
-    if advice:
-        offered_ids = {technique.id for technique in offered}
-        shown = tuple(
-            position
-            for position in bits(advice)
-            if (techs := settings.advice[position].techniques) is None or not techs.isdisjoint(offered_ids)
-        )
-    codes = tuple(sorted({technique.cpt for technique in offered}))  # each once, in order: a key as it is
+    # Advice tied to techniques is shown when one of them is offered; the billing codes are those offered.
+    wanted, codes_mask = tables.advice_free, 0
+    plan_bits = tables.plan_bits
+    for technique in offered:
+        naming, code = plan_bits[technique.id]
+        wanted |= naming
+        codes_mask |= code
+    shown_mask = advice & wanted
     dosing = fired & index.effects["plan"]
     # Strings and integers only, so the key is one the garbage collector stops tracking.
-    key = (resolved.phase, dosing, resolved.diagnosis_key, shown, codes)
+    key = (resolved.phase, dosing, resolved.diagnosis_key, shown_mask, codes_mask)
     known: tuple[Plan, int] | None = tables.plans.get(key)
     if known is not None:
         return known
+    shown = tuple(bits(shown_mask))
+    codes = tuple(map(tables.codes_in_order.__getitem__, bits(codes_mask)))  # each once, in order
     dosed = [rules[i] for i in bits(dosing)]
     base_rule = min(
         (rule for rule in dosed if rule.dose is not None), key=lambda rule: _dose_priority(rule, resolved), default=None

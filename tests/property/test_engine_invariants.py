@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._engine import _Screen, _screen, fire, resolve_profile
+from massage_rules._engine import _Screen, _screen, fire, holds, resolve_profile
 from tests.strategies import profile_fields, profiles
 
 KB = mr.load_knowledge()
@@ -182,3 +182,20 @@ def test_a_memoised_screen_is_the_screen_built_afresh(profile: mr.ClientProfile)
             assert used.forbid_sets[0][1] is None
             merged = used.forbid_sets[0][0]
             assert merged is None or (rule.forbid_set is not None and rule.forbid_set <= merged)
+
+
+@given(profiles(KB))
+def test_plan_advice_is_what_holds_for_the_profile_and_the_offered_techniques(profile: mr.ClientProfile) -> None:
+    """Maintenance and after-care are the advice whose conditions hold, less any tied to techniques not offered."""
+    result = mr.recommend(profile, KB)
+    if result.plan is None:
+        return
+    r = resolve_profile(profile, KB)
+    _fired, matched = fire(r, KB)
+    offered = {technique.id for technique in result.techniques}
+    expected = {
+        advice.rule.id
+        for advice in KB.plan_settings.advice
+        if holds(advice.rule, r, matched) and (advice.techniques is None or not advice.techniques.isdisjoint(offered))
+    }
+    assert {item.rule for item in (*result.plan.maintenance, *result.plan.aftercare)} == expected
