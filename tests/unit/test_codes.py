@@ -9,6 +9,7 @@ import pytest
 
 import massage_rules as mr
 from massage_rules._codes import billable_units, normalise_icd10, resolve_icd10
+from massage_rules._knowledge import bundled_knowledge_paths
 
 KB = mr.load_knowledge()
 BASE = {"areas": ["lower_back"], "severity": 6, "phase": "chronic", "goals": ["pain_relief"]}
@@ -136,8 +137,7 @@ def test_without_a_billing_rule_plans_carry_no_units_and_the_lookup_is_remembere
     """Knowledge with no billing section: plans report no units, and None is remembered like any answer."""
     from massage_rules import _billing
 
-    folder = Path(__file__).resolve().parents[2] / "knowledge"
-    kb = mr.load_knowledge(sorted(p for p in folder.glob("*.yaml") if p.name != "billing.yaml"), bundled=False)
+    kb = mr.load_knowledge([p for p in bundled_knowledge_paths() if p.name != "billing.yaml"], bundled=False)
     calls: list[int] = []
     real = _billing.billing_units
 
