@@ -727,10 +727,10 @@ def _head(fired_mask: int, complaint_mask: int, r: Resolved, kb: KnowledgeBase) 
     no_massage = next((rule.stop for rule in fired if rule.stop is not None), None)
     matched = sorted(rules[i].id for i in bits(complaint_mask))
     notes = tuple(rule.note_item for rule in fired if rule.note_item is not None)
-    cited = tables.cited_union(
-        [*(given.sources for given in referrals), *(note.sources for note in notes)]
-        + ([no_massage.sources] if no_massage is not None else [])
-    )
+    groups = [given.sources for given in referrals] + [note.sources for note in notes]
+    if no_massage is not None:
+        groups.append(no_massage.sources)
+    cited = tables.cited_union(groups)
     head = _Head(
         referrals=tuple(referrals),
         referral=referral,
