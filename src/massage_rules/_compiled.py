@@ -493,7 +493,8 @@ class Tables:
         self.scoring = Scoring(rules, self.cited_mask)
         # What a plan needs of the offered techniques, as masks: the advice shown whatever is offered, and per
         # technique the advice that names it and the bit of its billing code (codes in order, a bit each).
-        self.codes_in_order = sorted({cpt for _name, _low, _high, _where, cpt, _evidence in self.techniques.values()})
+        code_of = {tech: cpt for tech, (_name, _low, _high, _where, cpt, _evidence) in self.techniques.items()}
+        self.codes_in_order = sorted(set(code_of.values()))
         code_bits = {cpt: 1 << position for position, cpt in enumerate(self.codes_in_order)}
         self.advice_free = 0
         naming: dict[str, int] = dict.fromkeys(self.techniques, 0)
@@ -502,7 +503,7 @@ class Tables:
                 self.advice_free |= 1 << position
             for tech in named or ():
                 naming[tech] |= 1 << position
-        self.plan_bits = {tech: (naming[tech], code_bits[static[4]]) for tech, static in self.techniques.items()}
+        self.plan_bits = {tech: (naming[tech], code_bits[cpt]) for tech, cpt in code_of.items()}
         self.avoided = Memo()  # the screen's restrictions -> the avoided list
         self.avoidances = Memo()  # (technique, area, rule, kind) -> that avoidance, shared by every list
         self.avoidance_parts = Memo()  # (kind, rule, areas) -> what that one restriction rules out, in order
