@@ -478,7 +478,7 @@ def _rank(
     for the garbage collector to walk again and again.
     """
     tables = knowledge._tables
-    candidates: tuple[_Candidate, ...] | None = tables.candidates.get(scoring)
+    candidates: tuple[_Candidate, ...] | None = tables.candidates.find(scoring)
     if candidates is None:
         candidates = tables.candidates.put(scoring, _candidates(scoring, knowledge))
     assert candidates is not None
@@ -556,7 +556,7 @@ def _candidates(scoring: int, knowledge: KnowledgeBase) -> tuple[_Candidate, ...
                 candidate = singles[first] = _candidate((first,), tables)
         else:
             key = tuple(entries[start:end])
-            candidate = memo.get(key)
+            candidate = memo.find(key)
             if candidate is None:
                 candidate = memo.put(key, _candidate(key, tables))
         assert candidate is not None

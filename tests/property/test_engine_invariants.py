@@ -9,10 +9,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
+from massage_rules._compiled import ThriftyMemo
 from massage_rules._engine import _Screen, _screen, fire, holds, resolve_profile
 from tests.strategies import profile_fields, profiles
 
 KB = mr.load_knowledge()
+
+# The same knowledge, with ranking tables that rest after any lookup that misses and wake three lookups later:
+# answers must not depend on whether a table remembers, finds, or rests (see ThriftyMemo).
+RESTLESS = mr.load_knowledge()
+RESTLESS._tables.candidates = ThriftyMemo(window=1, floor=1, rest=3)
+RESTLESS._tables.scored = ThriftyMemo(window=1, floor=1, rest=3)
 
 
 def _forbidden_everywhere(result: mr.Recommendation) -> set[str]:
@@ -199,3 +206,11 @@ def test_plan_advice_is_what_holds_for_the_profile_and_the_offered_techniques(pr
         if holds(advice.rule, r, matched) and (advice.techniques is None or not advice.techniques.isdisjoint(offered))
     }
     assert {item.rule for item in (*result.plan.maintenance, *result.plan.aftercare)} == expected
+
+
+@given(profiles(KB))
+def test_answers_do_not_depend_on_whether_ranking_tables_rest(profile: mr.ClientProfile) -> None:
+    """A base whose ranking tables keep resting and waking answers exactly as the bundled one does."""
+    expected = mr.recommend(profile, KB).model_dump_json()
+    for _ in range(2):  # the second time, a table that is awake finds what it kept the first time
+        assert mr.recommend(profile, RESTLESS).model_dump_json() == expected

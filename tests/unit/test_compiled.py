@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._compiled import Memo, bits, trusted
+from massage_rules._compiled import Memo, ThriftyMemo, bits, trusted
 from massage_rules._engine import _score_entries, fire, resolve_profile, round6, score_reasons
 from massage_rules.models import Reason
 
@@ -108,6 +108,44 @@ def test_memo_is_emptied_when_full() -> None:
         assert memo.put(i, str(i)) == str(i)
         assert len(memo) <= 3
     assert memo[9] == "9"
+
+
+def _ask(memo: ThriftyMemo, key: str) -> str | None:
+    """Look ``key`` up as the engine does: on a miss, put the value computed for it. What was found, or None."""
+    found: str | None = memo.find(key)
+    if found is None:
+        memo.put(key, key.upper())
+    return found
+
+
+def test_a_thrifty_memo_rests_while_it_rarely_hits_then_tries_again() -> None:
+    """A window of lookups that mostly miss empties the table; while it rests it finds and keeps nothing."""
+    memo = ThriftyMemo(window=4, floor=1 / 2, rest=3)
+    assert [_ask(memo, key) for key in ("a", "a", "x", "y")] == [None, "A", None, None]  # 1 found in 4: under half
+    assert memo.resting
+    assert len(memo) == 0
+    assert [_ask(memo, "a") for _ in range(3)] == [None, None, None]  # a resting table finds nothing
+    assert len(memo) == 0  # and keeps nothing
+    assert not memo.resting
+    assert [_ask(memo, "a") for _ in range(2)] == [None, "A"]  # awake again: remembers and finds
+
+
+def test_a_thrifty_memo_that_hits_enough_never_rests() -> None:
+    """A table that finds at least the floor's share of each window keeps its entries."""
+    memo = ThriftyMemo(window=4, floor=1 / 2, rest=3)
+    _ask(memo, "a")
+    for round_ in range(5):
+        assert [_ask(memo, key) for key in ("a", "a", f"x{round_}")] == ["A", "A", None]  # 2 in 3, then 3 in 4
+        assert not memo.resting
+    assert len(memo) == 6
+
+
+def test_a_thrifty_memo_is_still_bounded() -> None:
+    """Resting aside, a thrifty table is a memo table: never more than its limit."""
+    memo = ThriftyMemo(limit=3, floor=0)
+    for i in range(10):
+        memo.put(str(i), i)
+        assert len(memo) <= 3
 
 
 def test_recommend_many_is_lazy(kb: mr.KnowledgeBase) -> None:
