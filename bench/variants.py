@@ -117,7 +117,7 @@ def compare(size: int, n: int, repeats: int, folder: Path) -> dict[str, Any]:
     path.write_text(synth.to_yaml(doc), encoding="utf-8")
     kb = mr.load_knowledge([path], bundled=False)
     flat = synth.flat_rules(doc)
-    raws = [synth.profiles(n, seed=size + 1 + k) for k in range(repeats + 1)]
+    raws = [synth.profiles(n, seed=size + 1 + k) for k in range(repeats + 2)]  # the checked batch, then one per round
     batches = [[mr.ClientProfile(**fields) for fields in raw] for raw in raws]
     loop = naive.NaiveEngine(flat)
     engines: dict[str, OursMatch | OwnRanking] = {
@@ -125,7 +125,8 @@ def compare(size: int, n: int, repeats: int, folder: Path) -> dict[str, Any]:
         "unchecked": Unchecked(kb, flat),
         "own_ranking": OwnRanking(kb),
     }
-    for fields, profile in zip(raws[0], batches[0], strict=True):
+    checked_raw, checked = raws.pop(0), batches.pop(0)
+    for fields, profile in zip(checked_raw, checked, strict=True):
         expected = loop.evaluate(fields)
         for name, engine in engines.items():
             assert engine.evaluate(profile) == expected, f"{name} differs at {size} rules on {fields}"
