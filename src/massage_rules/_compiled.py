@@ -356,11 +356,11 @@ class ThriftyMemo(Memo):
     alive: memory the allocator cannot reuse, and objects the garbage collector
     must walk, for answers that will never be asked for again. At 10,000
     synthetic rules the two ranking tables found 3-11% of what they were asked
-    for, and resting them made answers 9-16% faster; on the bundled base they
+    for, and resting them made answers 14-16% faster; on the bundled base they
     find 40-90% and stay on.
 
-    Callers :meth:`find`, and :meth:`put` what they computed after a miss, so
-    the table counts both. After each ``window`` lookups, a table that found
+    Callers look values up with :meth:`find` and, after a miss, :meth:`put`
+    what they computed, so the table counts both. After each ``window`` lookups, a table that found
     less than the ``floor`` share of them empties itself and rests for ``rest``
     lookups (each finds nothing, and ``put`` keeps nothing), then starts over
     and measures again. Answers never depend on what a table holds.
