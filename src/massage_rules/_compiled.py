@@ -399,10 +399,7 @@ class ThriftyMemo(Memo):
                 self._looked = self._missed = 0
                 return value
             self._looked = self._missed = 0
-        if len(self) >= self.limit:
-            self.clear()
-        self[key] = value
-        return value
+        return super().put(key, value)
 
 
 class Scoring:
