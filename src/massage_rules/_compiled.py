@@ -426,7 +426,7 @@ class Scoring:
         )
         self.points = array("d", (-minus for _tech, minus, *_rest in entries))
         self.reasons = [why for *_rest, why in entries]
-        self.sources = [cited(why.sources) for why in self.reasons]  # masks: equal ones are one object
+        self.sources = [cited(why.sources) for why in self.reasons]  # masks, one object per tuple of sources
         self.techniques = [tech for tech, *_rest in entries]
         ends: dict[str, int] = {tech: number + 1 for number, tech in enumerate(self.techniques)}
         self.run_end = array("q", (ends[tech] for tech in self.techniques))
@@ -460,7 +460,6 @@ class Tables:
 
     __slots__ = (
         "_cited_masks",
-        "_one_mask",
         "_source_bits",
         "advice",
         "advice_free",
@@ -520,7 +519,6 @@ class Tables:
         self.refs_in_order = [self.source_refs[sid] for sid in sorted(self.source_refs)]
         self._source_bits = {ref.id: 1 << position for position, ref in enumerate(self.refs_in_order)}
         self._cited_masks: dict[tuple[str, ...], int] = {}
-        self._one_mask: dict[int, int] = {}  # a mask -> the one object for it
         self.stamp = KnowledgeStamp(
             version=version,
             content_hash=content_hash,
@@ -584,7 +582,7 @@ class Tables:
     def cited_mask(self, sources: Sequence[str]) -> int:
         """The mask of ``sources``, a tuple of source ids from the knowledge; remembered per tuple.
 
-        Equal masks are one object, and an integer is something the garbage
+        Each tuple's mask is one object, and an integer is something the garbage
         collector never walks: memoised answer parts that carry their sources as
         masks cost full collections nothing.
         """
@@ -595,7 +593,7 @@ class Tables:
             mask = 0
             for sid in key:
                 mask |= bits_of[sid]
-            mask = self._cited_masks[key] = self._one_mask.setdefault(mask, mask)
+            self._cited_masks[key] = mask
         return mask
 
     def cited_union(self, groups: Iterable[Sequence[str]]) -> int:
