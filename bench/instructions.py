@@ -75,8 +75,8 @@ def floor(kb: mr.KnowledgeBase, full: Callable[[list[Any]], Any], warm: list[Any
     ``Recommendation`` is built around the profile from parts of an earlier
     answer: no screening, ranking, plan or sources.
     """
-    from massage_rules._compiled import trusted_dict
-    from massage_rules._engine import resolve_profile
+    from massage_rules.engine.recommend import resolve_profile
+    from massage_rules.rules.compiled import trusted_dict
 
     full(warm)
     parts = dict(next(iter(mr.recommend_many(warm[:1], kb))).__dict__)

@@ -11,7 +11,7 @@ from synth import FlatRule
 def round6(score: float) -> float:
     """``round(score, 6)``, as massage_rules shows and ties scores, with its shortcut for multiples of 1/64.
 
-    A copy of ``massage_rules._engine.round6``, so that the bench can time older
+    A copy of ``massage_rules.engine.recommend.round6``, so that the bench can time older
     versions of the engine too; tests/unit/test_compiled.py checks the engine's.
     """
     return score if (score * 64.0).is_integer() else round(score, 6)

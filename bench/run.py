@@ -36,7 +36,7 @@ import naive
 import synth
 
 import massage_rules as mr
-from massage_rules._engine import fire, resolve_profile
+from massage_rules.engine.recommend import fire, resolve_profile
 
 
 def median_time(fn: Callable[[], Any], repeats: int) -> float:
@@ -186,7 +186,7 @@ class OursMatch:
     """
 
     def __init__(self, kb: mr.KnowledgeBase, flat: list[synth.FlatRule]) -> None:
-        from massage_rules._compiled import bits  # here, so that the rest of the bench runs on older engines
+        from massage_rules.rules.compiled import bits  # here, so that the rest of the bench runs on older engines
 
         self.bits = bits
         by_id = {rule.id: rule for rule in flat}
@@ -330,7 +330,7 @@ def startup(runs: int) -> dict[str, Any]:
 
     compileall.compile_dir(str(Path(mr.__file__).parent), quiet=1)
     suggest = shutil.which("suggest", path=str(Path(sys.executable).parent)) or shutil.which("suggest")
-    run_suggest = [suggest] if suggest else [sys.executable, "-m", "massage_rules._cli_entry"]
+    run_suggest = [suggest] if suggest else [sys.executable, "-m", "massage_rules.cli.suggest"]
     commands = {
         "floor": [sys.executable, "-c", FLOOR],
         "import_massage_rules": [sys.executable, "-c", "import massage_rules"],

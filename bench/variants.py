@@ -36,8 +36,8 @@ import synth
 from run import OursMatch, race
 
 import massage_rules as mr
-from massage_rules._compiled import bits
-from massage_rules._engine import Resolved, _candidates, _restrict, _screen, resolve_profile, tie_findings
+from massage_rules.engine.recommend import Resolved, _candidates, _restrict, _screen, resolve_profile, tie_findings
+from massage_rules.rules.compiled import bits
 
 Top5 = tuple[list[str], set[str]]
 

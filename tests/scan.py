@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import massage_rules as mr
-from massage_rules._engine import holds, resolve_profile
+from massage_rules.engine.recommend import holds, resolve_profile
 
 
 def fire_every_rule(profile: mr.ClientProfile, kb: mr.KnowledgeBase) -> list[str]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import typing as _typing
 
-from ._billing import billing_units
-from ._engine import recommend, recommend_many
-from ._knowledge import KnowledgeBase, load_knowledge
-from .errors import HistoryError, KnowledgeError, MassageRulesError, Problem, ProfileError
-from .models import (
+from massage_rules.engine.billing import billing_units
+from massage_rules.engine.recommend import recommend, recommend_many
+from massage_rules.errors import HistoryError, KnowledgeError, MassageRulesError, Problem, ProfileError
+from massage_rules.knowledge.load import KnowledgeBase, load_knowledge
+from massage_rules.models import (
     AfterCare,
     Avoidance,
     BillingUnits,
@@ -45,25 +45,25 @@ from .models import (
 )
 
 if _typing.TYPE_CHECKING:
-    from ._check import CheckReport, check_knowledge
-    from ._explain import explain
-    from ._interop import to_cds_hooks_cards, to_fhir_careplan
-    from ._progress import ProgressReview, SessionRecord, review_progress
-    from ._verify import VerifyFinding, VerifyReport, verify_knowledge
+    from massage_rules.authoring.check import CheckReport, check_knowledge
+    from massage_rules.authoring.verify import VerifyFinding, VerifyReport, verify_knowledge
+    from massage_rules.course.progress import ProgressReview, SessionRecord, review_progress
+    from massage_rules.engine.explain import explain
+    from massage_rules.output.interop import to_cds_hooks_cards, to_fhir_careplan
 
 # Imported on first use, so that `suggest` and `import massage_rules` do not pay for them.
 _LAZY = {
-    "CheckReport": "_check",
-    "check_knowledge": "_check",
-    "explain": "_explain",
-    "VerifyFinding": "_verify",
-    "VerifyReport": "_verify",
-    "verify_knowledge": "_verify",
-    "ProgressReview": "_progress",
-    "SessionRecord": "_progress",
-    "review_progress": "_progress",
-    "to_cds_hooks_cards": "_interop",
-    "to_fhir_careplan": "_interop",
+    "CheckReport": "authoring.check",
+    "check_knowledge": "authoring.check",
+    "explain": "engine.explain",
+    "VerifyFinding": "authoring.verify",
+    "VerifyReport": "authoring.verify",
+    "verify_knowledge": "authoring.verify",
+    "ProgressReview": "course.progress",
+    "SessionRecord": "course.progress",
+    "review_progress": "course.progress",
+    "to_cds_hooks_cards": "output.interop",
+    "to_fhir_careplan": "output.interop",
 }
 
 

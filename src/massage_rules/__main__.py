@@ -1,5 +1,5 @@
 """``python -m massage_rules``: the authoring and integration tools (``massage-rules``)."""
 
-from ._admin import run
+from massage_rules.cli.admin import run
 
 run()

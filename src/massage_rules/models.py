@@ -16,8 +16,8 @@ from typing import Any, Literal, NoReturn, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from ._codes import looks_like_icd10, normalise_icd10
-from .errors import ProfileError, close_match
+from massage_rules._codes import looks_like_icd10, normalise_icd10
+from massage_rules.errors import ProfileError, close_match
 
 __all__ = [
     "AfterCare",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from massage_rules._admin import main
+from massage_rules.cli.admin import main
 
 ROOT = Path(__file__).parents[1]
 BASE = sorted((ROOT / "knowledge" / "base").glob("*.yaml"))
@@ -92,7 +92,7 @@ def test_check_lists_errors_before_warnings(tmp_path: Path, capsys: pytest.Captu
         encoding="utf-8",
     )
     from massage_rules import check_knowledge
-    from massage_rules._check import format_problem
+    from massage_rules.authoring.check import format_problem
 
     lines = [format_problem(p) for p in check_knowledge([pack], base=BASE).problems]
     assert lines == [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import massage_rules as mr
-from massage_rules._cli import main
+from massage_rules.cli.suggest import main
 
 CSV = (
     "areas,cause,severity,phase,goals,health\n"
@@ -20,7 +20,7 @@ CSV = (
 
 
 def _expected(fields: dict[str, object]) -> dict[str, object]:
-    from massage_rules._input import parse_profile
+    from massage_rules.engine.profile_files import parse_profile
 
     kb = mr.load_knowledge()
     return json.loads(mr.recommend(parse_profile(fields, kb), kb).model_dump_json())  # type: ignore[no-any-return]
@@ -156,7 +156,7 @@ def test_progress_bar_only_on_a_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """On a terminal a long batch shows a progress line on stderr; stdout holds only JSON lines."""
-    from massage_rules import _batch
+    from massage_rules.cli import batch as _batch
 
     monkeypatch.setattr(_batch, "PROGRESS_AFTER_ROWS", 1)
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from massage_rules import _cli
+from massage_rules.cli import suggest as _cli
 
 GOOD = ["--area", "lower_back", "--severity", "6", "--phase", "chronic", "--goal", "pain_relief"]
-RUN = [sys.executable, "-c", "from massage_rules._cli import run; run()"]
+RUN = [sys.executable, "-c", "from massage_rules.cli.suggest import run; run()"]
 
 
 def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -158,7 +158,7 @@ def test_internal_error_is_one_line_and_exit_3(
     def broken(profile: object, knowledge: object) -> object:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr("massage_rules._engine.recommend", broken)
+    monkeypatch.setattr("massage_rules.engine.recommend.recommend", broken)
     monkeypatch.delenv(_cli.DEBUG_ENV, raising=False)
     code, out, err = run_main(GOOD, capsys)
     assert (code, out) == (3, "")
@@ -174,7 +174,7 @@ def test_debug_env_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(profile: object, knowledge: object) -> object:
         raise KeyError("boom")
 
-    monkeypatch.setattr("massage_rules._engine.recommend", broken)
+    monkeypatch.setattr("massage_rules.engine.recommend.recommend", broken)
     monkeypatch.setenv(_cli.DEBUG_ENV, "1")
     with pytest.raises(KeyError, match="boom"):
         _cli.guarded("suggest", _cli.main, GOOD)
@@ -216,7 +216,7 @@ def test_closed_pipe_full_disk_and_closed_stdout_in_a_real_process() -> None:
 def test_massage_rules_command_has_the_same_guard(tmp_path: Path) -> None:
     """massage-rules turns an unexpected exception into one line and exit 3 too, in a real process."""
     script = (
-        "import massage_rules._admin as a\n"
+        "import massage_rules.cli.admin as a\n"
         "def boom(argv=None):\n"
         "    raise RuntimeError('boom')\n"
         "a.main = boom\n"

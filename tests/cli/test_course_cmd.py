@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from massage_rules._admin import main
+from massage_rules.cli.admin import main
 
 PROFILE = "areas: [lower_back]\nseverity: 7\nphase: chronic\ngoals: [pain_relief]\n"
 

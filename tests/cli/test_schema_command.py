@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from massage_rules._admin import main
-from massage_rules._schemas import SCHEMA_FILES, json_schema
+from massage_rules.cli.admin import main
+from massage_rules.output.json_schema import SCHEMA_FILES, json_schema
 
 
 @pytest.mark.parametrize("name", list(SCHEMA_FILES))

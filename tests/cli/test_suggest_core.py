@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from massage_rules._cli import main
+from massage_rules.cli.suggest import main
 
 CHRONIC_BACK = [
     "--area",
@@ -100,7 +100,7 @@ def test_broken_knowledge_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_bad_usage_exits_2_without_traceback() -> None:
     """An unknown option is a usage error: exit 2, a message, no traceback."""
     proc = subprocess.run(
-        [sys.executable, "-m", "massage_rules._cli_entry", "--bogus"], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "massage_rules.cli.suggest", "--bogus"], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr

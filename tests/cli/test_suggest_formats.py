@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from massage_rules._cli import main
+from massage_rules.cli.suggest import main
 
 PROFILE = ["--area", "lower_back", "--severity", "6", "--phase", "chronic", "--goal", "pain_relief"]
 

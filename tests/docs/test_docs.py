@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from massage_rules import _admin, _cli
-from massage_rules import _schema as s
-from massage_rules._yaml import load_yaml_text
+from massage_rules.cli import admin as _admin
+from massage_rules.cli import suggest as _cli
+from massage_rules.knowledge import schema as s
+from massage_rules.knowledge.yaml_files import load_yaml_text
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules import _cli
+from massage_rules.cli import suggest as _cli
 
 KB = mr.load_knowledge()
 FLAGS = [

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._history import CourseHistory, add_session, dump_history, load_history
+from massage_rules.course.history import CourseHistory, add_session, dump_history, load_history
 
 KB = mr.load_knowledge()
 SCRATCH = Path(tempfile.mkdtemp(prefix="massage-rules-fuzz-"))

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules import _input
+from massage_rules.engine import profile_files as _input
 
 KB = mr.load_knowledge()
 SCRATCH = Path(tempfile.mkdtemp(prefix="massage-rules-fuzz-"))

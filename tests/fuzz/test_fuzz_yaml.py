@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._knowledge import bundled_knowledge_paths
-from massage_rules._yaml import YamlLoadError, load_yaml_text
+from massage_rules.knowledge.load import bundled_knowledge_paths
+from massage_rules.knowledge.yaml_files import YamlLoadError, load_yaml_text
 
 SCRATCH = Path(tempfile.mkdtemp(prefix="massage-rules-fuzz-"))
 BUNDLED = {path.name: path.read_text(encoding="utf-8") for path in bundled_knowledge_paths()}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from massage_rules import check_knowledge, load_knowledge
-from massage_rules._check import format_problem
+from massage_rules.authoring.check import format_problem
 from massage_rules.errors import KnowledgeError
 
 HERE = Path(__file__).parent

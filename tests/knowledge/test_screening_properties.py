@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._knowledge import CompiledRule
+from massage_rules.knowledge.load import CompiledRule
 from tests.strategies import profile_fields
 
 KB = mr.load_knowledge()

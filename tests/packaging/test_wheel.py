@@ -75,7 +75,11 @@ def test_installed_wheel_runs_suggest_from_another_directory(wheel: Path, tmp_pa
     assert result["techniques"]
     assert result["knowledge"]["content_hash"] == mr.load_knowledge().content_hash
     files = subprocess.run(
-        [str(bindir / "python"), "-c", "import massage_rules._knowledge as k; print(k.bundled_knowledge_paths()[0])"],
+        [
+            str(bindir / "python"),
+            "-c",
+            "import massage_rules.knowledge.load as k; print(k.bundled_knowledge_paths()[0])",
+        ],
         cwd=elsewhere,
         capture_output=True,
         text=True,

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._engine import fire, resolve_profile
+from massage_rules.engine.recommend import fire, resolve_profile
 from tests.scan import fire_every_rule
 from tests.strategies import profiles
 

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._compiled import ThriftyMemo
-from massage_rules._engine import _Screen, _screen, fire, holds, resolve_profile
+from massage_rules.engine.recommend import _Screen, _screen, fire, holds, resolve_profile
+from massage_rules.rules.compiled import ThriftyMemo
 from tests.strategies import profile_fields, profiles
 
 KB = mr.load_knowledge()

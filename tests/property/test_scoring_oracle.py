@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._compiled import bits
-from massage_rules._engine import _candidates, fire, resolve_profile
-from massage_rules._knowledge import CompiledRule
+from massage_rules.engine.recommend import _candidates, fire, resolve_profile
+from massage_rules.knowledge.load import CompiledRule
 from massage_rules.models import Reason
+from massage_rules.rules.compiled import bits
 from tests.strategies import profiles
 
 KB = mr.load_knowledge()

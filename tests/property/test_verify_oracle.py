@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 
 import massage_rules as mr
-from massage_rules._engine import Resolved, fire, resolve_profile
-from massage_rules._explain import _fired
-from massage_rules._verify import _Masks, _members
+from massage_rules.authoring.verify import _Masks, _members
+from massage_rules.engine.explain import _fired
+from massage_rules.engine.recommend import Resolved, fire, resolve_profile
 from tests.strategies import profiles
 
 KB = mr.load_knowledge()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import xml.etree.ElementTree as ET
 
-from massage_rules._chart import goal_pain, pain_chart_svg, pain_chart_text
-from massage_rules._progress import SessionRecord
+from massage_rules.course.chart import goal_pain, pain_chart_svg, pain_chart_text
+from massage_rules.course.progress import SessionRecord
 
 SESSIONS = [
     SessionRecord(date=dt.date(2026, 3, 2), pain_before=7, pain_after=4),

@@ -9,7 +9,7 @@ import pytest
 
 import massage_rules as mr
 from massage_rules._codes import billable_units, normalise_icd10, resolve_icd10
-from massage_rules._knowledge import bundled_knowledge_paths
+from massage_rules.knowledge.load import bundled_knowledge_paths
 
 KB = mr.load_knowledge()
 BASE = {"areas": ["lower_back"], "severity": 6, "phase": "chronic", "goals": ["pain_relief"]}
@@ -135,7 +135,7 @@ def test_without_a_billing_rule_plans_carry_no_units_and_the_lookup_is_remembere
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Knowledge with no billing section: plans report no units, and None is remembered like any answer."""
-    from massage_rules import _billing
+    from massage_rules.engine import billing as _billing
 
     kb = mr.load_knowledge([p for p in bundled_knowledge_paths() if p.name != "billing.yaml"], bundled=False)
     calls: list[int] = []

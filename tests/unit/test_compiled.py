@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules._compiled import Memo, ThriftyMemo, bits, trusted
-from massage_rules._engine import _score_entries, fire, resolve_profile, round6, score_reasons
+from massage_rules.engine.recommend import _score_entries, fire, resolve_profile, round6, score_reasons
 from massage_rules.models import Reason
+from massage_rules.rules.compiled import Memo, ThriftyMemo, bits, trusted
 
 BACK = {"areas": ["lower_back"], "cause": "posture", "severity": 6, "phase": "chronic", "goals": ["pain_relief"]}
 
@@ -219,7 +219,7 @@ def test_every_rule_condition_is_known_to_the_index() -> None:
     """CompiledRule's fields are the ones holds() and RuleIndex were written for; a new one must join both."""
     import dataclasses
 
-    from massage_rules._knowledge import CompiledRule
+    from massage_rules.knowledge.load import CompiledRule
 
     conditions = {
         "areas",

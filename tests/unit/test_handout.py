@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 import massage_rules as mr
-from massage_rules._handout import render_markdown
+from massage_rules.output.handout import render_markdown
 
 KB = mr.load_knowledge()
 BASE = {"areas": ["lower_back"], "severity": 6, "phase": "chronic", "goals": ["pain_relief"]}

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 import massage_rules as mr
-from massage_rules import _history
-from massage_rules._history import CourseHistory, add_session, load_history, save_history, write_atomic
+from massage_rules.course import history as _history
+from massage_rules.course.history import CourseHistory, add_session, load_history, save_history, write_atomic
 
 PROFILE = mr.ClientProfile(areas=["lower_back"], severity=7, phase="chronic", goals=["pain_relief"])
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import massage_rules as mr
-from massage_rules._history import load_history
+from massage_rules.course.history import load_history
 
 HEAD = '"started": "2026-03-02", "profile": {"areas": ["neck"], "severity": 5, "phase": "chronic", "goals": ["x"]}'
 

@@ -167,7 +167,7 @@ def test_urgent_referral_card_explains_itself() -> None:
 
 def test_long_summaries_are_cut_under_140_characters() -> None:
     """A reason longer than a card summary allows is cut at a word, with an ellipsis."""
-    from massage_rules._interop import _summary
+    from massage_rules.output.interop import _summary
 
     text = "word " * 60
     cut = _summary(text)

@@ -15,8 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import massage_rules as mr
-from massage_rules import _cache, _knowledge, _yaml
-from massage_rules._schema import KnowledgeFile
+from massage_rules.knowledge import cache as _cache
+from massage_rules.knowledge import load as _knowledge
+from massage_rules.knowledge import yaml_files as _yaml
+from massage_rules.knowledge.schema import KnowledgeFile
 from tests.strategies import profiles
 
 BASE = mr.load_knowledge()
@@ -263,14 +265,18 @@ def test_old_cache_files_are_pruned(cache_dir: Path, monkeypatch: pytest.MonkeyP
 
 def test_fingerprint_covers_every_module_the_shapers_import() -> None:
     """Every module of the package that the cache's shaping modules import is itself hashed into the fingerprint."""
-    folder = Path(_cache.__file__).parent
+    package = Path(_cache.__file__).parents[1]
     for name in _cache.SHAPERS:
-        tree = ast.parse((folder / name).read_text(encoding="utf-8"))
+        tree = ast.parse((package / name).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                targets = [node.module] if node.module else [alias.name for alias in node.names]
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("massage_rules"):
+                assert node.level == 0, f"{name}: relative import"
+                module = node.module.removeprefix("massage_rules").lstrip(".")
+                targets = [f"{module}.{alias.name}" if module else alias.name for alias in node.names]
                 for target in targets:
-                    assert f"{target}.py" in _cache.SHAPERS, f"{name} imports {target}"
+                    as_file = target.replace(".", "/") + ".py"
+                    parent_file = target.rpartition(".")[0].replace(".", "/") + ".py"
+                    assert as_file in _cache.SHAPERS or parent_file in _cache.SHAPERS, f"{name} imports {target}"
 
 
 def _paths(data: Any, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import massage_rules as mr
-from massage_rules._plan import check_in_sessions
+from massage_rules.engine.plan import check_in_sessions
 
 BACK = {"areas": ["lower_back"], "severity": 5, "phase": "chronic", "goals": ["pain_relief"]}
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import massage_rules as mr
-from massage_rules import _input
+from massage_rules.engine import profile_files as _input
 
 BASE: dict[str, Any] = {"areas": ["lower_back"], "severity": 6, "phase": "chronic", "goals": ["pain_relief"]}
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 
 import massage_rules as mr
-from massage_rules._knowledge import bundled_knowledge_paths
-from massage_rules._schemas import SCHEMA_FILES, json_schema, schema_text, shipped_schema_folder
-from massage_rules._yaml import load_yaml_text
+from massage_rules.knowledge.load import bundled_knowledge_paths
+from massage_rules.knowledge.yaml_files import load_yaml_text
+from massage_rules.output.json_schema import SCHEMA_FILES, json_schema, schema_text, shipped_schema_folder
 from tests.strategies import profiles
 
 KB = mr.load_knowledge()
@@ -33,7 +33,7 @@ def test_shipped_schema_equals_generated(name: str) -> None:
     """Each shipped schema file is byte-for-byte what the models generate, so it cannot drift."""
     shipped = (shipped_schema_folder() / SCHEMA_FILES[name]).read_text(encoding="utf-8")  # type: ignore[index]
     assert shipped == schema_text(name), (  # type: ignore[arg-type]
-        f"{SCHEMA_FILES[name]} is stale; run `python -m massage_rules._schemas` and commit the result"  # type: ignore[index]
+        f"{SCHEMA_FILES[name]} is stale; run `python -m massage_rules.output.json_schema` and commit the result"  # type: ignore[index]
     )
 
 

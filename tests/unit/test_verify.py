@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import massage_rules as mr
-from massage_rules._verify import unsafe_offers
+from massage_rules.authoring.verify import unsafe_offers
 
 BROKEN = Path(__file__).parent / "data" / "broken_kb.yaml"
 

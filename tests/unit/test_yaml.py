@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from massage_rules._yaml import MAX_DEPTH, MAX_VALUES, MarkedDict, YamlLoadError, load_yaml_text, locate
+from massage_rules.knowledge.yaml_files import MAX_DEPTH, MAX_VALUES, MarkedDict, YamlLoadError, load_yaml_text, locate
 
 
 def refused(text: str) -> YamlLoadError:
@@ -52,7 +52,7 @@ def test_alias_expansion_is_counted() -> None:
 
 def test_too_many_plain_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """A document without aliases is held to the same value budget (lowered here, so the test stays quick)."""
-    from massage_rules import _yaml
+    from massage_rules.knowledge import yaml_files as _yaml
 
     monkeypatch.setattr(_yaml, "MAX_VALUES", 1_000)
     error = refused("[" + "1, " * 1_000 + "1]")

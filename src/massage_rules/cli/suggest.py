@@ -1,0 +1,299 @@
+"""The ``suggest`` command: a profile from flags or a file in, a recommendation out.
+
+Exit codes: 0 for any answer (a referral is an answer), 1 for broken knowledge,
+2 for bad usage or a bad profile. Results go to stdout, diagnostics to stderr,
+and no traceback ever reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:  # imported lazily at run time, so that --help and --version stay instant
+    from massage_rules.knowledge.load import KnowledgeBase
+    from massage_rules.models import ClientProfile
+
+FORMATS = ("text", "json", "markdown", "cds-hooks", "fhir")
+EXAMPLES = """\
+examples:
+  suggest --area lower_back --cause posture --severity 6 --phase chronic --goal pain_relief --goal mobility
+  suggest --area ankle_foot --cause sport --days-since-onset 3 --severity 5 \\
+          --goal swelling_reduction --health anticoagulants
+  suggest --area calf --severity moderate --phase subacute --goal pain_relief --health varicose_veins@calf
+  suggest --profile client.yaml          # the same fields in a YAML or JSON file
+  suggest --profile client.yaml --json   # the whole result as JSON
+  suggest --profile client.yaml --format markdown > handout.md   # a client handout
+  suggest --batch clients.csv > answers.jsonl   # many profiles: CSV or .jsonl in, JSON lines out
+
+exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile,
+            3 an internal error (a bug: set MASSAGE_RULES_DEBUG=1 to see the traceback)
+"""
+EXIT_INTERNAL = 3
+DEBUG_ENV = "MASSAGE_RULES_DEBUG"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        _say(f"{self.prog}: error: {message} (see {self.prog} --help)")
+        self.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, exposed for documentation and tests."""
+    parser = _Parser(
+        prog="suggest",
+        description="Suggest medical-massage techniques for a client, with reasons, cautions and a plan.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="read the profile from a YAML or JSON file; flags given as well override its fields",
+    )
+    parser.add_argument(
+        "--area",
+        action="append",
+        dest="areas",
+        metavar="AREA",
+        help="a problem area, e.g. lower_back (repeat for several)",
+    )
+    parser.add_argument("--cause", help="what caused it, e.g. posture, sport, fall")
+    parser.add_argument("--severity", help="pain 0-10, or mild / moderate / severe")
+    parser.add_argument("--phase", help="acute, subacute or chronic")
+    parser.add_argument(
+        "--days-since-onset", type=_days, metavar="DAYS", help="days since the problem began; the phase follows from it"
+    )
+    parser.add_argument(
+        "--goal", action="append", dest="goals", metavar="GOAL", help="a goal, e.g. pain_relief (repeat for several)"
+    )
+    parser.add_argument(
+        "--health",
+        action="append",
+        metavar="FINDING",
+        help="a screening finding, optionally tied to an area: varicose_veins@calf (repeat)",
+    )
+    parser.add_argument(
+        "--condition",
+        action="append",
+        dest="conditions",
+        metavar="ID_OR_ICD10",
+        help="a known diagnosis, by id or ICD-10-CM code (repeat)",
+    )
+    parser.add_argument(
+        "--knowledge",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="add a clinic's knowledge file on top of the bundled base (repeat)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="text (for the therapist; the default), json (the whole result), markdown (a client handout), "
+        "cds-hooks (a CDS Hooks response with cards) or fhir (a FHIR R4 CarePlan)",
+    )
+    parser.add_argument("--json", action="store_true", help="the same as --format json")
+    parser.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="answer every profile in a .csv or .jsonl file (- for JSON lines on stdin), one JSON line each",
+    )
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
+    return parser
+
+
+class _VersionAction(argparse.Action):
+    """Print the version; reads package metadata only when asked, since importing that costs start-up time."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        parser.exit(0, f"{parser.prog} {_version()}\n")
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.json and args.format not in (None, "json"):
+        raise SystemExit(_fail(2, f"--json and --format {args.format} disagree; give one"))
+    return "json" if args.json else (args.format or "text")
+
+
+def _render(result: Any, fmt: str) -> str:
+    if fmt == "json":
+        return str(result.model_dump_json(indent=2)) + "\n"
+    if fmt in ("cds-hooks", "fhir"):
+        import json
+
+        from massage_rules.output.interop import to_cds_hooks_cards, to_fhir_careplan
+
+        payload = {"cards": to_cds_hooks_cards(result)} if fmt == "cds-hooks" else to_fhir_careplan(result)
+        return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        from massage_rules.output.handout import render_markdown
+
+        return render_markdown(result)
+    from massage_rules.output.text import render_text
+
+    return render_text(result)
+
+
+def _days(value: str) -> int:
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        shown = value if len(value) <= 20 else value[:17] + "..."
+        raise argparse.ArgumentTypeError(f"'{shown}' is not a whole number of days (0 to 36500)")
+    return int(text)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("massage-rules")
+    except PackageNotFoundError:  # pragma: no cover
+        return "unknown"
+
+
+_PROFILE_FLAGS = ("areas", "cause", "severity", "phase", "days_since_onset", "goals", "health", "conditions")
+
+
+def _profile_fields(args: argparse.Namespace) -> dict[str, Any]:
+    return {name: getattr(args, name) for name in _PROFILE_FLAGS if getattr(args, name) is not None}
+
+
+def profile_from_args(args: argparse.Namespace, knowledge: KnowledgeBase) -> ClientProfile | None:
+    """The profile a command line gives: ``--profile FILE`` with any field flags on top; None when neither.
+
+    Shared by ``suggest`` and ``massage-rules explain``; raises ``ProfileError``.
+    """
+    from massage_rules.engine import profile_files as _input
+
+    fields: dict[str, Any] = {}
+    if args.profile:
+        fields = dict(_input.load_profile(args.profile, knowledge).model_dump(exclude_defaults=True))
+    fields.update(_profile_fields(args))
+    return _input.parse_profile(fields, knowledge) if fields else None
+
+
+def _worst(exc: Exception) -> str:
+    """The worst problem of a KnowledgeError, and how many more there are, on one line."""
+    problems: tuple[object, ...] = getattr(exc, "problems", ())
+    if len(problems) <= 1:
+        return str(exc)
+    return f"{problems[0]} (and {len(problems) - 1} more problems; load_knowledge() lists them all)"
+
+
+def _fail(code: int, message: str) -> int:
+    _say(f"suggest: {message}")
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``suggest``; return the exit code."""
+    args = build_parser().parse_args(argv)
+    # Imported here so that --help and --version stay instant.
+    from massage_rules.engine.recommend import recommend
+    from massage_rules.errors import KnowledgeError, ProfileError
+    from massage_rules.knowledge.load import default_knowledge, load_knowledge
+
+    try:
+        knowledge = load_knowledge(args.knowledge) if args.knowledge else default_knowledge()
+    except KnowledgeError as exc:
+        return _fail(1, f"broken knowledge: {_worst(exc)}")
+    if args.batch is not None:
+        if args.profile or _profile_fields(args):
+            return _fail(2, "--batch reads every profile from its file; drop --profile and the profile flags")
+        if args.format not in (None, "json"):
+            return _fail(2, f"--batch writes JSON lines; --format {args.format} is for one profile")
+        from massage_rules.cli.batch import run_batch
+
+        try:
+            return run_batch(args.batch, knowledge, sys.stdout)
+        except BrokenPipeError:
+            _silence_stdout()
+            return 0
+    try:
+        profile = profile_from_args(args, knowledge)
+        if profile is None:
+            return _fail(
+                2,
+                "no profile given: use --area, --severity, --phase, --goal ... or --profile FILE (see suggest --help)",
+            )
+        result = recommend(profile, knowledge)
+    except ProfileError as exc:
+        return _fail(2, f"bad profile: {exc}")
+    text = _render(result, _format(args))
+    return _write(text)
+
+
+def _write(text: str) -> int:
+    """Write the result to stdout: 0 when written or when the reader left early, 2 when stdout is unusable."""
+    if sys.stdout is None:  # started with stdout closed (`suggest ... >&-`)
+        return _fail(2, "cannot write the result: standard output is closed")
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `suggest ... | head -1`: the reader left; that is not an error
+        _silence_stdout()
+    except OSError as exc:
+        _silence_stdout()
+        return _fail(2, f"cannot write the result: {exc.strerror or exc}")
+    return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        sys.stdout = None
+
+
+def guarded(prog: str, entry: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
+    """Run a command's ``main``; an unexpected exception becomes one line on stderr and exit code 3.
+
+    Every expected failure has its own message and code already; what reaches
+    here is a bug. Set ``MASSAGE_RULES_DEBUG=1`` to get the traceback instead.
+    """
+    import os
+
+    try:
+        return entry(argv)
+    except KeyboardInterrupt:
+        _say(f"{prog}: interrupted")
+        return 130
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            raise
+        detail = (str(exc).splitlines() or [""])[0][:200]
+        _say(
+            f"{prog}: internal error: {type(exc).__name__}: {detail} "
+            f"(a bug; please report it, and set {DEBUG_ENV}=1 to see the traceback)"
+        )
+        return EXIT_INTERNAL
+
+
+def _say(line: str) -> None:
+    """One diagnostic line on stderr; if stderr is closed too, nothing more can be said."""
+    import contextlib
+
+    if sys.stderr is None:
+        return
+    # A value echoed in a message may hold a newline or a control character; keep it one line.
+    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr)
+
+
+def run() -> NoReturn:  # pragma: no cover - the console-script entry point
+    """Console-script entry point."""
+    sys.exit(guarded("suggest", main))
+
+
+if __name__ == "__main__":  # python -m massage_rules.cli.suggest: suggest without the console script
+    run()
