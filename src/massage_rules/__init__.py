@@ -16,7 +16,14 @@ import typing as _typing
 
 from massage_rules.engine.billing import billing_units
 from massage_rules.engine.recommend import recommend, recommend_many
-from massage_rules.errors import HistoryError, KnowledgeError, MassageRulesError, Problem, ProfileError
+from massage_rules.errors import (
+    HistoryError,
+    KnowledgeError,
+    MassageRulesError,
+    Problem,
+    ProfileError,
+    UnsafeAnswerError,
+)
 from massage_rules.knowledge.load import KnowledgeBase, load_knowledge
 from massage_rules.models import (
     AfterCare,
@@ -118,6 +125,7 @@ __all__ = [
     "SessionRecord",
     "SourceRef",
     "UnmetRule",
+    "UnsafeAnswerError",
     "VerifyFinding",
     "VerifyReport",
     "__version__",

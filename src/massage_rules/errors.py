@@ -125,3 +125,18 @@ class HistoryError(MassageRulesError, ValueError):
         place = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
         where = f"{_clip(field, 120)}: " if field else ""
         super().__init__(f"{place}{where}{_clip(message, 400)}")
+
+
+class UnsafeAnswerError(MassageRulesError, RuntimeError):
+    """The engine built an answer that breaks a restriction of a rule that fired: a bug, never the caller's fault.
+
+    Raised by the last check before an answer is returned, so that a forbidden
+    technique or a pressure over a cap never reaches a caller. ``rules`` names the
+    restrictions the answer broke. The command line reports it as an internal
+    error (exit 3).
+    """
+
+    def __init__(self, problems: Sequence[str], rules: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        self.rules = tuple(sorted(set(rules)))
+        super().__init__(f"unsafe answer withheld (rules {', '.join(self.rules)}): {'; '.join(self.problems)}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import massage_rules as mr
-from massage_rules.knowledge import load as _knowledge
+from massage_rules.knowledge import reading as _knowledge
 
 TECHNIQUE = """\
 techniques:

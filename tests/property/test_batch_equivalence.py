@@ -6,8 +6,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules.engine.recommend import fire, resolve_profile
-from tests.scan import fire_every_rule
 from tests.strategies import profiles
 
 KB = mr.load_knowledge()
@@ -31,10 +29,3 @@ def test_answer_equals_its_validated_copy(profile: mr.ClientProfile) -> None:
     assert validated == result
     assert validated.model_dump_json() == text
     assert mr.Recommendation(**dict(result)).model_dump_json() == text
-
-
-@given(profiles(KB))
-def test_index_finds_every_rule_a_full_scan_finds(profile: mr.ClientProfile) -> None:
-    """The rules fired through the index are exactly those a scan of every rule fires, in id order."""
-    fired, _ = fire(resolve_profile(profile, KB), KB)
-    assert [rule.id for rule in fired] == fire_every_rule(profile, KB)

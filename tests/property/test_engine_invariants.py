@@ -9,17 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules.engine.recommend import _Screen, _screen, fire, holds, resolve_profile
-from massage_rules.rules.compiled import ThriftyMemo
+from massage_rules.engine.resolve import resolve_profile
+from massage_rules.rules.firing import fire, holds
+from tests.reference import facts_of, reference_fire, where_applies
 from tests.strategies import profile_fields, profiles
 
 KB = mr.load_knowledge()
-
-# The same knowledge, with ranking tables that rest after any lookup that misses and wake three lookups later:
-# answers must not depend on whether a table remembers, finds, or rests (see ThriftyMemo).
-RESTLESS = mr.load_knowledge()
-RESTLESS._tables.candidates = ThriftyMemo(window=1, floor=1, rest=3)
-RESTLESS._tables.scored = ThriftyMemo(window=1, floor=1, rest=3)
 
 
 def _forbidden_everywhere(result: mr.Recommendation) -> set[str]:
@@ -130,65 +125,41 @@ def test_plan_is_consistent(profile: mr.ClientProfile) -> None:
 def test_avoided_list_is_what_the_fired_restrictions_rule_out(profile: mr.ClientProfile) -> None:
     """The avoided list holds each (technique, area, rule) the fired restrictions rule out once, in that order.
 
-    The reference walks the fired restricting rules one by one, as a reader would
-    (forbids, then "only these", then pressure caps; the first to rule an item out
-    gives its kind); the engine builds the list from memoised parts, so this holds
-    whether its memo tables hit or miss.
+    The reference walks the restricting rules the plain loop fires, one by one, as
+    a reader would (forbids, then "only these", then pressure caps; the first to
+    rule an item out gives its kind).
     """
     result = mr.recommend(profile, KB)
-    r = resolve_profile(profile, KB)
-    fired, _ = fire(r, KB)
-    screen = _Screen([rule for rule in fired if rule.forbid or rule.cap or rule.allow_only is not None], r, KB)
-    stopped = any(rule.stop is not None for rule in fired)
+    fired = [KB.rules_by_id[rule_id] for rule_id in reference_fire(profile, KB)[0]]
+    f = facts_of(profile, KB)
+    stopped = any(rule.no_massage is not None for rule in fired)
     if stopped or (result.referral is not None and not result.referral.massage_meanwhile):
         assert result.avoided == ()  # screening stopped care before anything was weighed
         return
     expected: dict[tuple[str, str, str], str] = {}
-    everywhere: list[str | None] = [None]
-    for _rule, scope, names in (*screen.forbids, *screen.caps):  # memo keys name the same areas, in order
-        assert names == (tuple(sorted(scope)) if scope is not None else None)
-    for rule, scope, _names in screen.forbids:
-        for tech in rule.forbid_set if rule.forbid_set is not None else KB.techniques:
-            for area in sorted(scope) if scope is not None else everywhere:
-                expected.setdefault((tech, area or "", rule.id), "forbidden")
-    for rule in screen.allow:
-        assert rule.allow_only is not None
-        for tech in KB.techniques:
+
+    def areas(scope: frozenset[str] | None) -> list[str | None]:
+        return [None] if scope is None else [*sorted(scope)]
+
+    for rule in fired:
+        if rule.forbid is not None:
+            scope = where_applies(rule, rule.forbid.where, rule.forbid.distal, f, KB)
+            for tech in rule.forbid_set if rule.forbid_set is not None else KB.techniques:
+                for area in areas(scope):
+                    expected.setdefault((tech, area or "", rule.id), "forbidden")
+    for rule in fired:
+        for tech in KB.techniques if rule.allow_only is not None else ():
             if tech not in rule.allow_only:
                 expected.setdefault((tech, "", rule.id), "not_allowed")
-    for rule, scope, _names in screen.caps:
-        assert rule.cap is not None
-        for tech, technique in KB.techniques.items():
-            if (technique.pressure.min or 0) > rule.cap.max:
-                for area in sorted(scope) if scope is not None else everywhere:
-                    expected.setdefault((tech, area or "", rule.id), "pressure_cap")
+    for rule in fired:
+        if rule.cap is not None:
+            scope = where_applies(rule, rule.cap.where, rule.cap.distal, f, KB)
+            for tech, technique in KB.techniques.items():
+                if (technique.pressure.min or 0) > rule.cap.max:
+                    for area in areas(scope):
+                        expected.setdefault((tech, area or "", rule.id), "pressure_cap")
     got = [(a.technique, a.area or "", a.rule, a.kind) for a in result.avoided]
     assert got == sorted((*key, kind) for key, kind in expected.items())
-
-
-@given(profiles(KB, max_health=6))
-def test_a_memoised_screen_is_the_screen_built_afresh(profile: mr.ClientProfile) -> None:
-    """The screen ranking uses, memoised or not, says what one built for this profile alone says.
-
-    A screen is memoised by the fired restrictions only when none of them
-    applies where the profile says (its problem areas or its findings' areas), so
-    any profile sharing those restrictions must get the same screen.
-    """
-    r = resolve_profile(profile, KB)
-    index = KB._tables.index
-    fired_mask, _ = index.fire(r)
-    restricting = fired_mask & index.effects["restrict"]
-    if not restricting:
-        return
-    used = _screen(restricting, r, KB)
-    fresh = _Screen([rule for rule in fire(r, KB)[0] if rule.forbid or rule.cap or rule.allow_only is not None], r, KB)
-    for part in ("warnings", "forbids", "caps", "allow", "forbid_sets", "cap_limits", "covering", "key"):
-        assert getattr(used, part) == getattr(fresh, part), part
-    for rule, scope, _names in used.forbids:  # the merged entry: everything the everywhere-forbids rule out
-        if scope is None:
-            assert used.forbid_sets[0][1] is None
-            merged = used.forbid_sets[0][0]
-            assert merged is None or (rule.forbid_set is not None and rule.forbid_set <= merged)
 
 
 @given(profiles(KB))
@@ -198,7 +169,7 @@ def test_plan_advice_is_what_holds_for_the_profile_and_the_offered_techniques(pr
     if result.plan is None:
         return
     r = resolve_profile(profile, KB)
-    _fired, matched = fire(r, KB)
+    matched = fire(r, KB).complaints
     offered = {technique.id for technique in result.techniques}
     expected = {
         advice.rule.id
@@ -206,11 +177,3 @@ def test_plan_advice_is_what_holds_for_the_profile_and_the_offered_techniques(pr
         if holds(advice.rule, r, matched) and (advice.techniques is None or not advice.techniques.isdisjoint(offered))
     }
     assert {item.rule for item in (*result.plan.maintenance, *result.plan.aftercare)} == expected
-
-
-@given(profiles(KB))
-def test_answers_do_not_depend_on_whether_ranking_tables_rest(profile: mr.ClientProfile) -> None:
-    """A base whose ranking tables keep resting and waking answers exactly as the bundled one does."""
-    expected = mr.recommend(profile, KB).model_dump_json()
-    for _ in range(2):  # the second time, a table that is awake finds what it kept the first time
-        assert mr.recommend(profile, RESTLESS).model_dump_json() == expected

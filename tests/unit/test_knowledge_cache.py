@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 import massage_rules as mr
 from massage_rules.knowledge import cache as _cache
 from massage_rules.knowledge import load as _knowledge
+from massage_rules.knowledge import reading as _reading
 from massage_rules.knowledge import yaml_files as _yaml
 from massage_rules.knowledge.schema import KnowledgeFile
 from tests.strategies import profiles
@@ -37,13 +38,13 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def yaml_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Counts the YAML documents the loader parses: a cache hit parses none of the bundled files."""
     seen: list[str] = []
-    real = _knowledge.load_yaml_text
+    real = _reading.load_yaml_text
 
     def counting(text: str) -> Any:
         seen.append(text[:40])
         return real(text)
 
-    monkeypatch.setattr(_knowledge, "load_yaml_text", counting)
+    monkeypatch.setattr(_reading, "load_yaml_text", counting)
     return seen
 
 

@@ -45,15 +45,9 @@ def test_finds_the_gap(report: mr.VerifyReport) -> None:
     assert {"areas": ["neck"], "severity": 0, "phase": "acute", "goals": ["pain_relief"]} in profiles
 
 
-def test_finds_the_unsafe_combination(report: mr.VerifyReport) -> None:
-    """A forbid hung on a complaint matched through another complaint is not applied: deep work is offered."""
-    (unsafe,) = _kinds(report)["unsafe"]
-    assert unsafe.rules == ("flare_no_deep",)
-    assert unsafe.message == "rule 'flare_no_deep' holds and forbids deep, yet it is offered there"
-    line = next(i for i, text in enumerate(BROKEN.read_text().splitlines(), 1) if "id: flare_no_deep" in text)
-    assert unsafe.origin == f"{BROKEN}:{line}"
-    assert unsafe.profile is not None
-    assert unsafe.profile["severity"] >= 6
+def test_a_forbid_on_a_chained_complaint_is_applied_so_nothing_is_unsafe(report: mr.VerifyReport) -> None:
+    """A forbid hung on a complaint matched through another complaint holds: verify finds no unsafe answer."""
+    assert "unsafe" not in _kinds(report)
 
 
 def test_finds_the_non_monotone_dose(report: mr.VerifyReport) -> None:

@@ -28,9 +28,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from massage_rules.engine.recommend import recommend, tie_findings
+from massage_rules.engine.recommend import recommend
 from massage_rules.knowledge.load import CompiledRule, KnowledgeBase, default_knowledge
 from massage_rules.models import ClientProfile, Recommendation
+from massage_rules.rules.facts import tie_findings
 
 __all__ = ["VerifyFinding", "VerifyReport", "verify_knowledge"]
 

@@ -8,71 +8,15 @@ scored it) from the rules themselves, each named with its file and line.
 
 from __future__ import annotations
 
-from massage_rules.engine.recommend import Resolved, recommend, resolve_profile, score_reasons
+from massage_rules.engine.rank import score_reasons
+from massage_rules.engine.recommend import recommend
+from massage_rules.engine.resolve import resolve_profile
 from massage_rules.errors import ProfileError, close_match
-from massage_rules.knowledge.load import CompiledRule, KnowledgeBase, default_knowledge
-from massage_rules.models import ClientProfile, Explanation, Obstacle, UnmetRule
+from massage_rules.knowledge.load import KnowledgeBase, default_knowledge
+from massage_rules.models import ClientProfile, Explanation, Obstacle, Recommendation, UnmetRule
+from massage_rules.rules.firing import fire, unmet_conditions
 
-__all__ = ["explain", "unmet_conditions"]
-
-
-def _names(values: frozenset[str] | set[str] | tuple[str, ...]) -> str:
-    return ", ".join(sorted(values)) or "none"
-
-
-def unmet_conditions(rule: CompiledRule, r: Resolved, matched: frozenset[str]) -> list[str]:
-    """Every condition of ``rule`` that the resolved profile does not meet, in words (empty: the rule fires)."""
-    if rule.diagnosis is not None and rule.diagnosis in r.diagnoses:
-        return []
-    if rule.diagnosis is not None and not rule.has_match:
-        return [f"it applies only when the diagnosis '{rule.diagnosis}' is named"]
-    out: list[str] = []
-    if rule.areas is not None and rule.areas.isdisjoint(r.areas):
-        out.append(f"needs one of the areas {_names(rule.areas)}; the profile's areas are {_names(r.areas)}")
-    if rule.area_count is not None and not rule.area_count[0] <= len(r.areas) <= rule.area_count[1]:
-        out.append(f"needs {_span(rule.area_count)} problem areas; the profile names {len(r.areas)}")
-    if rule.causes is not None and r.cause not in rule.causes:
-        out.append(f"needs the cause {_names(rule.causes)}; the profile's cause is {r.cause or 'not given'}")
-    if rule.phases is not None and r.phase not in rule.phases:
-        out.append(f"needs the phase {_names(rule.phases)}; the profile is in the {r.phase} phase")
-    if rule.goals is not None and rule.goals.isdisjoint(r.goals):
-        out.append(f"needs one of the goals {_names(rule.goals)}; the profile's goals are {_names(r.goals)}")
-    if rule.severity is not None and not rule.severity[0] <= r.severity <= rule.severity[1]:
-        out.append(f"needs severity {_span(rule.severity)}; the profile's severity is {r.severity}")
-    if rule.days is not None and (r.days is None or not rule.days[0] <= r.days <= rule.days[1]):
-        given = "not given" if r.days is None else str(r.days)
-        out.append(f"needs days since onset {_span(rule.days)}; the profile's is {given}")
-    if rule.health_all is not None and not rule.health_all <= r.health:
-        out.append(f"needs every finding of {_names(rule.health_all)}; missing {_names(rule.health_all - r.health)}")
-    if rule.health_any is not None and rule.health_any.isdisjoint(r.health):
-        out.append(f"needs one of the findings {_names(rule.health_any)}; the profile has none of them")
-    if rule.conditions is not None and rule.conditions.isdisjoint(matched):
-        out.append(f"needs the complaint {_names(rule.conditions)}; the profile matched {_names(matched)}")
-    return out
-
-
-def _span(bounds: tuple[int, int]) -> str:
-    low, high = bounds
-    if low <= -(10**8):
-        return f"at most {high}"
-    if high >= 10**8:
-        return f"at least {low}"
-    return f"{low}-{high}"
-
-
-def _fired(r: Resolved, kb: KnowledgeBase) -> tuple[list[CompiledRule], frozenset[str]]:
-    """The rules that fire, complaints first, then the rules that test complaints, until nothing changes."""
-    plain = [rule for rule in kb.rules if rule.conditions is None or rule.diagnosis in r.diagnoses]
-    fired = [rule for rule in plain if not unmet_conditions(rule, r, frozenset())]
-    matched = frozenset(rule.id for rule in fired if rule.kind == "condition")
-    waiting = [rule for rule in kb.rules if rule.conditions is not None and rule not in fired]
-    while True:
-        more = [rule for rule in waiting if not unmet_conditions(rule, r, matched)]
-        if not more:
-            return fired, matched
-        fired += more
-        waiting = [rule for rule in waiting if rule not in more]
-        matched = frozenset(rule.id for rule in fired if rule.kind == "condition")
+__all__ = ["explain"]
 
 
 def explain(profile: ClientProfile, technique_id: str, knowledge: KnowledgeBase | None = None) -> Explanation:
@@ -92,13 +36,14 @@ def explain(profile: ClientProfile, technique_id: str, knowledge: KnowledgeBase 
         )
     technique = kb.techniques[technique_id]
     r = resolve_profile(profile, kb)
-    fired, matched = _fired(r, kb)
+    fired = fire(r, kb)
+    matched = fired.complaints
     ranked = next((t for t in result.techniques if t.id == technique_id), None)
     if ranked is not None:
         reasons, score = ranked.reasons, ranked.score
     else:  # scored as the engine scores a technique, from the rules that fired here
-        _exact, score, reasons, _sources = score_reasons(
-            [reason for rule in fired for tech, reason in rule.reasons if tech == technique_id]
+        score, reasons = score_reasons(
+            reason for rule in fired.rules for tech, reason in rule.reasons if tech == technique_id
         )
     origin = {rule.id: rule.origin for rule in kb.rules}
     obstacles: list[Obstacle] = []
@@ -146,14 +91,14 @@ def explain(profile: ClientProfile, technique_id: str, knowledge: KnowledgeBase 
                     rule=None,
                     origin=None,
                     area=area,
-                    text=f"{technique.name} is not applied to {area} (it is for {_names(tuple(technique.areas))})",
+                    text=f"{technique.name} is not applied to {area} (it is for {', '.join(sorted(technique.areas))})",
                 )
             )
     blocked = bool(obstacles) and ranked is None
     if ranked is None and not blocked and score <= 0:
         text = "no rule that fired gives it points" if not reasons else f"its points add up to {score:g}, not above 0"
         obstacles.append(Obstacle(kind="no_points", rule=None, origin=None, area=None, text=text))
-    fired_ids = {rule.id for rule in fired}
+    fired_ids = {rule.id for rule in fired.rules}
     unmet = tuple(
         UnmetRule(rule=rule.id, points=points, origin=rule.origin, unmet=tuple(unmet_conditions(rule, r, matched)))
         for rule in kb.rules
@@ -179,11 +124,8 @@ def explain(profile: ClientProfile, technique_id: str, knowledge: KnowledgeBase 
 
 
 def _summary(
-    name: str, offered: bool, rank: int | None, score: float, result: object, obstacles: list[Obstacle]
+    name: str, offered: bool, rank: int | None, score: float, result: Recommendation, obstacles: list[Obstacle]
 ) -> str:
-    from massage_rules.models import Recommendation
-
-    assert isinstance(result, Recommendation)
     if offered:
         head = f"{name} ranks {rank} of {len(result.techniques)} with {score:g} points"
         limits = [o for o in obstacles if o.area is not None]

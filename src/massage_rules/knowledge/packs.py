@@ -18,10 +18,9 @@ from massage_rules.knowledge import schema as s
 from massage_rules.models import OverrideStamp
 
 if TYPE_CHECKING:
-    from massage_rules.engine.recommend import Resolved
-    from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
+    from massage_rules.knowledge.rule import CompiledRule
 
-__all__ = ["apply_overrides", "switched_off_warnings"]
+__all__ = ["apply_overrides"]
 
 
 class _Item(Protocol):
@@ -107,21 +106,6 @@ def apply_overrides(
     rules = [changed.get(rule.id, rule) for rule in compiled if rule.id not in disabled]
     off = tuple(rule for rule in compiled if rule.id in disabled and rule.is_safety)
     return rules, tuple(sorted(stamps, key=lambda x: x.rule)), off
-
-
-def switched_off_warnings(kb: KnowledgeBase, r: Resolved, matched: frozenset[str]) -> list[str]:
-    """A warning for each safety rule a pack switched off that would have applied to this profile."""
-    if not kb.switched_off:
-        return []
-    from massage_rules.engine.explain import unmet_conditions  # imported late: it needs the engine, which needs this
-
-    stamps = {o.rule: o for o in kb.overrides}
-    return [
-        f"safety rule '{rule.id}' would apply to this client, but pack '{stamps[rule.id].pack}' "
-        f"switched it off: {stamps[rule.id].reason}"
-        for rule in kb.switched_off
-        if not unmet_conditions(rule, r, matched)
-    ]
 
 
 def _restricts(rule: CompiledRule) -> str:

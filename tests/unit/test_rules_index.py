@@ -1,22 +1,19 @@
-"""The compiled form: index keys, bounded memo tables, and recommend_many's streaming contract."""
+"""The rule index and firing on each kind of condition, and recommend_many's streaming contract."""
 
 from __future__ import annotations
 
-import copy
 import itertools
-import math
 from collections.abc import Iterator
 from pathlib import Path
 
-import pydantic
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import massage_rules as mr
-from massage_rules.engine.recommend import _score_entries, fire, resolve_profile, round6, score_reasons
-from massage_rules.models import Reason
-from massage_rules.rules.compiled import Memo, ThriftyMemo, bits, trusted
+from massage_rules.engine.resolve import resolve_profile
+from massage_rules.rules.firing import fire
+from massage_rules.rules.index import bits
 
 BACK = {"areas": ["lower_back"], "cause": "posture", "severity": 6, "phase": "chronic", "goals": ["pain_relief"]}
 
@@ -35,8 +32,8 @@ def test_wide_rules_fire(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     wide = mr.load_knowledge([extra])
-    fired, _ = fire(resolve_profile(mr.ClientProfile(**BACK), wide), wide)
-    assert "wide_rule" in {r.id for r in fired}
+    fired = fire(resolve_profile(mr.ClientProfile(**BACK), wide), wide)
+    assert "wide_rule" in {r.id for r in fired.rules}
 
 
 def test_rule_on_a_finding_and_a_complaint_fires(tmp_path: Path) -> None:
@@ -92,60 +89,13 @@ def test_day_and_area_count_windows_are_tested(tmp_path: Path) -> None:
     base = {k: v for k, v in BACK.items() if k != "phase"}
     for days in (1, 3, 14, 15, 400):
         profile = mr.ClientProfile(**{**base, "days_since_onset": days})
-        fired = {rule.id for rule in fire(resolve_profile(profile, kb), kb)[0]}
+        fired = {rule.id for rule in fire(resolve_profile(profile, kb), kb).rules}
         assert ("early_days" in fired) == (3 <= days <= 14), days
     two_areas = mr.ClientProfile(**{**BACK, "areas": ["lower_back", "neck"]})
-    one = {rule.id for rule in fire(resolve_profile(mr.ClientProfile(**BACK), kb), kb)[0]}
-    two = {rule.id for rule in fire(resolve_profile(two_areas, kb), kb)[0]}
+    one = {rule.id for rule in fire(resolve_profile(mr.ClientProfile(**BACK), kb), kb).rules}
+    two = {rule.id for rule in fire(resolve_profile(two_areas, kb), kb).rules}
     assert "many_areas" not in one
     assert "many_areas" in two
-
-
-def test_memo_is_emptied_when_full() -> None:
-    """A memo table never holds more than its limit."""
-    memo = Memo(limit=3)
-    for i in range(10):
-        assert memo.put(i, str(i)) == str(i)
-        assert len(memo) <= 3
-    assert memo[9] == "9"
-
-
-def _ask(memo: ThriftyMemo, key: str) -> str | None:
-    """Look ``key`` up as the engine does: on a miss, put the value computed for it. What was found, or None."""
-    found: str | None = memo.find(key)
-    if found is None:
-        memo.put(key, key.upper())
-    return found
-
-
-def test_a_thrifty_memo_rests_while_it_rarely_hits_then_tries_again() -> None:
-    """A window of lookups that mostly miss empties the table; while it rests it finds and keeps nothing."""
-    memo = ThriftyMemo(window=4, floor=1 / 2, rest=3)
-    assert [_ask(memo, key) for key in ("a", "a", "x", "y")] == [None, "A", None, None]  # 1 found in 4: under half
-    assert memo.resting
-    assert len(memo) == 0
-    assert [_ask(memo, "a") for _ in range(3)] == [None, None, None]  # a resting table finds nothing
-    assert len(memo) == 0  # and keeps nothing
-    assert not memo.resting
-    assert [_ask(memo, "a") for _ in range(2)] == [None, "A"]  # awake again: remembers and finds
-
-
-def test_a_thrifty_memo_that_hits_enough_never_rests() -> None:
-    """A table that finds at least the floor's share of each window keeps its entries."""
-    memo = ThriftyMemo(window=4, floor=1 / 2, rest=3)
-    _ask(memo, "a")
-    for round_ in range(5):
-        assert [_ask(memo, key) for key in ("a", "a", f"x{round_}")] == ["A", "A", None]  # 2 in 3, then 3 in 4
-        assert not memo.resting
-    assert len(memo) == 6
-
-
-def test_a_thrifty_memo_is_still_bounded() -> None:
-    """Resting aside, a thrifty table is a memo table: never more than its limit."""
-    memo = ThriftyMemo(limit=3, floor=0)
-    for i in range(10):
-        memo.put(str(i), i)
-        assert len(memo) <= 3
 
 
 def test_recommend_many_is_lazy(kb: mr.KnowledgeBase) -> None:
@@ -209,14 +159,14 @@ def test_severity_ranges_are_indexed_exactly(tmp_path: Path) -> None:
     kb = mr.load_knowledge([extra])
     for severity in range(11):
         profile = mr.ClientProfile(**{**BACK, "severity": severity})
-        fired = {rule.id for rule in fire(resolve_profile(profile, kb), kb)[0]}
+        fired = {rule.id for rule in fire(resolve_profile(profile, kb), kb).rules}
         assert ("mid_pain" in fired) == (4 <= severity <= 6), severity
         assert ("open_top" in fired) == (severity >= 9), severity
         assert "off_scale" not in fired
 
 
 def test_every_rule_condition_is_known_to_the_index() -> None:
-    """CompiledRule's fields are the ones holds() and RuleIndex were written for; a new one must join both."""
+    """CompiledRule's conditions are the ones the index, unmet_conditions and the reference were written for."""
     import dataclasses
 
     from massage_rules.knowledge.load import CompiledRule
@@ -260,80 +210,4 @@ def test_every_rule_condition_is_known_to_the_index() -> None:
         "note_item",
     }
     fields = {f.name for f in dataclasses.fields(CompiledRule)}
-    assert fields - others == conditions, "a new rule field: test it in holds() and in _compiled.RuleIndex"
-
-
-_POINTS = st.sampled_from([-2.0, -0.5, 0.1, 0.2, 0.3, 0.5, 1.0, 1.5, 1 / 3, 2.0, 1e-7])
-
-
-@given(st.lists(st.tuples(_POINTS, st.integers(0, 40)), max_size=12, unique_by=lambda x: x[1]))
-def test_prepared_scoring_matches_score_reasons(raw: list[tuple[float, int]]) -> None:
-    """Prepared entries and score_reasons (which explain uses) score, order and cite as the plain formula does."""
-    reasons = [
-        trusted(
-            Reason,
-            rule=f"rule_{rule:02d}",
-            effect="goal",
-            points=points,
-            label="a label",
-            text="a text",
-            sources=(f"src_{rule % 3}", f"src_{rule % 5}"),
-        )
-        for points, rule in raw
-    ]
-    entries = [(-r.points, r.rule, r, frozenset(r.sources)) for r in reasons]
-    score = math.fsum(r.points for r in reasons)
-    ordered = tuple(sorted(reasons, key=lambda x: (-x.points, x.rule)))
-    reference = (score, round(score, 6), ordered, frozenset(source for x in ordered for source in x.sources))
-    assert _score_entries(entries) == reference
-    assert score_reasons(list(reasons)) == reference
-
-
-@given(
-    st.one_of(
-        st.floats(allow_nan=False),
-        st.builds(lambda n, k: n / 2**k, st.integers(-(2**40), 2**40), st.integers(0, 12)),
-    )
-)
-def test_round6_is_round_to_six_places(score: float) -> None:
-    """The shortcut for multiples of 1/64 gives exactly what round(score, 6) gives, sign of zero included.
-
-    Binary fractions n/2**k up to k=12 probe both sides of the shortcut: 1/64 ends within six decimals, 1/128 does not.
-    """
-    expected = round(score, 6)
-    assert round6(score) == expected
-    assert math.copysign(1.0, round6(score)) == math.copysign(1.0, expected)
-
-
-def test_shared_fields_sets_are_never_written_through() -> None:
-    """Trusted models of one class share one fields set; pydantic's copies change a copy of it, never it."""
-    kb = mr.load_knowledge()
-    neck = {**BACK, "areas": ["neck"], "goals": ["mobility"]}
-    first, second = (mr.recommend(mr.ClientProfile(**fields), kb) for fields in (BACK, neck))
-    assert first.techniques
-    assert second.techniques
-    ranked = first.techniques[0]
-    assert ranked.model_fields_set is second.techniques[-1].model_fields_set  # shared, which is the point
-    assert ranked.model_fields_set == set(mr.RankedTechnique.model_fields)
-    given = set(first.model_fields_set)
-    assert "schema_version" not in given  # left at its default, as pydantic would report it
-    changed = first.model_copy(update={"schema_version": "9"})
-    assert "schema_version" in changed.model_fields_set
-    assert first.model_fields_set == given
-    assert second.model_fields_set == given
-    for copied in (copy.copy(ranked), copy.deepcopy(ranked), ranked.model_copy(update={"rank": 9})):
-        assert copied.model_fields_set == ranked.model_fields_set
-        assert copied.model_fields_set is not ranked.model_fields_set
-    with pytest.raises(pydantic.ValidationError):
-        ranked.rank = 2  # type: ignore[misc]  # frozen: the only path by which pydantic adds to a model's set
-    assert ranked.model_fields_set == set(mr.RankedTechnique.model_fields)
-
-
-def test_fields_sets_are_shared_only_by_frozen_models() -> None:
-    """A model pydantic may assign to would add to its fields set, so it never gets a shared one."""
-
-    class Open(pydantic.BaseModel):
-        x: int
-
-    with pytest.raises(TypeError, match="not frozen"):
-        trusted(Open, x=1)
+    assert fields - others == conditions, "a new rule field: test it in rules/ and in tests/reference.py"

@@ -1,0 +1,109 @@
+"""Check a profile against a knowledge base's vocabulary, and give the facts its rules test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from massage_rules._codes import is_icd10_code, resolve_icd10
+from massage_rules.errors import ProfileError, close_match
+from massage_rules.knowledge.load import KnowledgeBase
+from massage_rules.models import ClientProfile
+from massage_rules.rules.facts import Facts, tie_findings
+
+__all__ = ["phase_for_days", "resolve_profile"]
+
+
+def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Facts:
+    """Check every value of ``profile`` against the knowledge's vocabulary; raise :class:`ProfileError`."""
+    for i, area in enumerate(profile.areas):
+        if area not in knowledge.areas:
+            raise _unknown(f"areas[{i}]", area, "body area", knowledge.areas)
+    for i, goal in enumerate(profile.goals):
+        if goal not in knowledge.goals:
+            raise _unknown(f"goals[{i}]", goal, "goal", knowledge.goals)
+    if profile.cause is not None and profile.cause not in knowledge.causes:
+        raise _unknown("cause", profile.cause, "cause", knowledge.causes)
+    phase = profile.phase
+    if phase is not None and phase not in knowledge.phases:
+        raise _unknown("phase", phase, "phase", knowledge.phases)
+    if profile.days_since_onset is not None:
+        derived = phase_for_days(profile.days_since_onset, knowledge)
+        if phase is not None and phase != derived:
+            raise ProfileError(
+                "phase",
+                phase,
+                f"'{phase}' disagrees with days_since_onset="
+                f"{profile.days_since_onset}, which falls in the '{derived}' phase; give one or fix one",
+                knowledge.phases,
+                derived,
+            )
+        phase = derived
+    assert phase is not None  # the profile model requires phase or days
+    _check_health(profile.health, knowledge)
+    health_areas = tie_findings(profile.health)
+    diagnoses, code_notes = _resolve_diagnoses(profile.conditions, knowledge)
+    return Facts(
+        profile=profile if profile.phase == phase else profile.model_copy(update={"phase": phase}),
+        areas=frozenset(profile.areas),
+        cause=profile.cause,
+        phase=phase,
+        severity=profile.severity,
+        days=profile.days_since_onset,
+        goals=frozenset(profile.goals),
+        health=frozenset(health_areas),
+        health_areas=health_areas,
+        diagnoses=diagnoses,
+        code_notes=code_notes,
+    )
+
+
+def phase_for_days(days: int, knowledge: KnowledgeBase) -> str:
+    """The healing phase that ``days`` since onset falls in, by the thresholds in the knowledge."""
+    phases = list(knowledge.phases.values())
+    for phase in phases:
+        if phase.days_max is not None and days <= phase.days_max:
+            return phase.id
+    return phases[-1].id
+
+
+def _unknown(field: str, value: str, kind: str, allowed: Iterable[str]) -> ProfileError:
+    allowed = list(allowed)
+    return ProfileError(field, value, f"'{value}' is not a known {kind}", allowed, close_match(value, allowed))
+
+
+def _check_health(entries: Sequence[str], knowledge: KnowledgeBase) -> None:
+    """Every ``finding`` or ``finding@area`` names a known finding (and area)."""
+    for i, entry in enumerate(entries):
+        finding, _, area = entry.partition("@")
+        if finding not in knowledge.findings:
+            raise _unknown(f"health[{i}]", finding, "health finding", knowledge.findings)
+        if area and area not in knowledge.areas:
+            raise _unknown(f"health[{i}]", area, "body area", knowledge.areas)
+
+
+def _resolve_diagnoses(given: Iterable[str], knowledge: KnowledgeBase) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The complaints named by id or ICD-10-CM code, and how any code was read through a broader one."""
+    diagnoses: set[str] = set()
+    code_notes: list[str] = []
+    for i, diagnosis in enumerate(given):
+        condition = diagnosis
+        if is_icd10_code(diagnosis):
+            found = resolve_icd10(diagnosis, knowledge.icd10_index)
+            if found.condition is None:
+                hint = f"; codes it knows in {diagnosis[:3]}: {', '.join(found.close)}" if found.close else ""
+                raise ProfileError(
+                    f"conditions[{i}]",
+                    diagnosis,
+                    f"ICD-10-CM code {diagnosis} is not in the knowledge base and refines none of its codes{hint}",
+                    knowledge.icd10_index,
+                )
+            condition = found.condition
+            if found.via != diagnosis:
+                code_notes.append(
+                    f"ICD-10-CM code {diagnosis} was read as '{condition}' (code {found.via}), which it refines"
+                )
+        if condition not in knowledge.conditions:
+            allowed = [*knowledge.conditions, *knowledge.icd10_index]
+            raise _unknown(f"conditions[{i}]", diagnosis, "condition id or ICD-10-CM code", allowed)
+        diagnoses.add(condition)
+    return frozenset(diagnoses), tuple(code_notes)

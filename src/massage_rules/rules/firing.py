@@ -1,0 +1,108 @@
+"""Which rules fire for a profile: the one definition every part of the library uses.
+
+A rule fires when the client named its complaint as a diagnosis, or when every
+condition of its ``when`` (a complaint's ``match``) holds for the profile. A
+condition may name complaints, and a complaint is matched when its own rule
+fires, so firing is a fixed point: the rules that fire are those whose
+conditions hold given the complaints matched by the rules that fire. Conditions
+only ever ask for a complaint to be matched, never for one to be absent, so the
+loop below only adds rules and stops; a cycle of complaints matching each other
+is refused when the knowledge is loaded.
+
+:func:`unmet_conditions` says, in words, why one rule does not fire; it is the
+same test, and the property tests hold :func:`fire` to a plain loop over it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from massage_rules.knowledge.load import KnowledgeBase
+from massage_rules.knowledge.rule import CompiledRule
+from massage_rules.rules.facts import Facts
+from massage_rules.rules.index import bits, indexes_of
+
+__all__ = ["Fired", "fire", "holds", "unmet_conditions"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    """The rules that fire for one profile (in id order), the complaints they match, and the plan advice that holds."""
+
+    rules: tuple[CompiledRule, ...]
+    complaints: frozenset[str]
+    advice: tuple[int, ...]  # positions in ``knowledge.plan_settings.advice``, in file order
+
+
+def fire(facts: Facts, kb: KnowledgeBase) -> Fired:
+    """Every rule of ``kb`` that fires for ``facts``, to a fixed point over complaints matched through complaints."""
+    indexes = indexes_of(kb)
+    index = indexes.rules
+    holding = index.holding(facts)
+    waiting = holding & index.naming_complaints  # rules that also need a complaint matched
+    fired = (holding & ~waiting) | index.named(facts.diagnoses)
+    waiting &= ~fired
+    while waiting:
+        matched = [kb.rules[i].id for i in bits(fired & index.complaint_rules)]
+        newly = waiting & index.naming(matched)
+        if not newly:
+            break
+        fired |= newly
+        waiting &= ~newly
+    rules = tuple(kb.rules[i] for i in bits(fired))
+    complaints = frozenset(rule.id for rule in rules if rule.kind == "condition")
+    advice_index = indexes.advice
+    advice_holding = advice_index.holding(facts)
+    advice_waiting = advice_holding & advice_index.naming_complaints
+    advice = (advice_holding & ~advice_waiting) | (advice_waiting & advice_index.naming(complaints))
+    return Fired(rules, complaints, tuple(bits(advice)))
+
+
+def holds(rule: CompiledRule, facts: Facts, matched: frozenset[str]) -> bool:
+    """True when ``rule`` fires for ``facts`` once the complaints ``matched`` are known."""
+    return not unmet_conditions(rule, facts, matched)
+
+
+def unmet_conditions(rule: CompiledRule, facts: Facts, matched: frozenset[str]) -> list[str]:
+    """Every condition of ``rule`` that ``facts`` do not meet, in words; empty when the rule fires."""
+    if rule.diagnosis is not None and rule.diagnosis in facts.diagnoses:
+        return []
+    if rule.diagnosis is not None and not rule.has_match:
+        return [f"it applies only when the diagnosis '{rule.diagnosis}' is named"]
+    out: list[str] = []
+    if rule.areas is not None and rule.areas.isdisjoint(facts.areas):
+        out.append(f"needs one of the areas {_names(rule.areas)}; the profile's areas are {_names(facts.areas)}")
+    if rule.area_count is not None and not rule.area_count[0] <= len(facts.areas) <= rule.area_count[1]:
+        out.append(f"needs {_span(rule.area_count)} problem areas; the profile names {len(facts.areas)}")
+    if rule.causes is not None and facts.cause not in rule.causes:
+        out.append(f"needs the cause {_names(rule.causes)}; the profile's cause is {facts.cause or 'not given'}")
+    if rule.phases is not None and facts.phase not in rule.phases:
+        out.append(f"needs the phase {_names(rule.phases)}; the profile is in the {facts.phase} phase")
+    if rule.goals is not None and rule.goals.isdisjoint(facts.goals):
+        out.append(f"needs one of the goals {_names(rule.goals)}; the profile's goals are {_names(facts.goals)}")
+    if rule.severity is not None and not rule.severity[0] <= facts.severity <= rule.severity[1]:
+        out.append(f"needs severity {_span(rule.severity)}; the profile's severity is {facts.severity}")
+    if rule.days is not None and (facts.days is None or not rule.days[0] <= facts.days <= rule.days[1]):
+        given = "not given" if facts.days is None else str(facts.days)
+        out.append(f"needs days since onset {_span(rule.days)}; the profile's is {given}")
+    if rule.health_all is not None and not rule.health_all <= facts.health:
+        missing = _names(rule.health_all - facts.health)
+        out.append(f"needs every finding of {_names(rule.health_all)}; missing {missing}")
+    if rule.health_any is not None and rule.health_any.isdisjoint(facts.health):
+        out.append(f"needs one of the findings {_names(rule.health_any)}; the profile has none of them")
+    if rule.conditions is not None and rule.conditions.isdisjoint(matched):
+        out.append(f"needs the complaint {_names(rule.conditions)}; the profile matched {_names(matched)}")
+    return out
+
+
+def _names(values: frozenset[str]) -> str:
+    return ", ".join(sorted(values)) or "none"
+
+
+def _span(bounds: tuple[int, int]) -> str:
+    low, high = bounds
+    if low <= -(10**8):
+        return f"at most {high}"
+    if high >= 10**8:
+        return f"at least {low}"
+    return f"{low}-{high}"
