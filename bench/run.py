@@ -36,7 +36,8 @@ import naive
 import synth
 
 import massage_rules as mr
-from massage_rules.engine.recommend import fire, resolve_profile
+from massage_rules.engine.resolve import resolve_profile
+from massage_rules.rules.firing import fire
 
 
 def median_time(fn: Callable[[], Any], repeats: int) -> float:
@@ -54,7 +55,7 @@ def race(variants: dict[str, Callable[[int], Any]], repeats: int) -> dict[str, t
     """Median (wall, CPU) seconds per variant, run in turn each round so that load bursts hit all alike.
 
     Each variant is called with the round number and must use that round's own
-    batch of profiles, so that no memo table sees a timed profile twice. Round 0
+    batch of profiles, so that nothing cached sees a timed profile twice. Round 0
     is a warm-up (lazy imports, code paths) and is not counted. CPU time
     (``time.process_time``, every thread of this process) is what a variant costs
     when the machine is shared; wall time is what a user waits.
@@ -115,11 +116,10 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, float]:
 def bench_bundled(n: int, repeats: int) -> dict[str, Any]:
     """The bundled knowledge, with full answers, on profiles the engine has not seen before.
 
-    The engine memoises parts of answers (a technique's place, a plan, ...), so
-    timing the same profiles twice would flatter it. Every timed run here gets a
-    new seeded batch: ``cold`` on a freshly loaded knowledge base (empty memo
-    tables), ``steady`` on one that has already answered a stream of other
-    profiles, as in a long batch.
+    Every timed run gets a new seeded batch, so that no cache anywhere (the
+    interpreter's, the allocator's, or a memo someone adds later) is flattered:
+    ``cold`` on a freshly loaded knowledge base (its index not built yet),
+    ``steady`` on one that has already answered a stream of other profiles.
     """
     kb = mr.load_knowledge()
     check = realistic_profiles(kb, n)
@@ -142,7 +142,7 @@ def bench_bundled(n: int, repeats: int) -> dict[str, Any]:
             took = _timed(fn)
             if round_:
                 runs.setdefault(name, []).append(took)
-    fired = statistics.mean(len(fire(resolve_profile(p, kb), kb)[0]) for p in check)
+    fired = statistics.mean(len(fire(resolve_profile(p, kb), kb).rules) for p in check)
     load_s = median_time(mr.load_knowledge, repeats)  # the knowledge cache warm, as after the first run
     was = os.environ.get("MASSAGE_RULES_NO_CACHE")
     os.environ["MASSAGE_RULES_NO_CACHE"] = "1"
@@ -186,19 +186,13 @@ class OursMatch:
     """
 
     def __init__(self, kb: mr.KnowledgeBase, flat: list[synth.FlatRule]) -> None:
-        from massage_rules.rules.compiled import bits  # here, so that the rest of the bench runs on older engines
-
-        self.bits = bits
-        by_id = {rule.id: rule for rule in flat}
         self.kb = kb
-        self.index = kb._tables.index
-        self.rules_mask = kb._tables.rules_mask
-        self.flat = [by_id[rule.id] for rule in kb.rules]  # the same rules, by bit position
+        self.by_id = {rule.id: rule for rule in flat}
 
     def evaluate(self, profile: mr.ClientProfile) -> tuple[list[str], set[str]]:
-        fired, _ = self.index.fire(resolve_profile(profile, self.kb))
-        flat = self.flat
-        return naive.top5([flat[i] for i in self.bits(fired & self.rules_mask)])
+        fired = fire(resolve_profile(profile, self.kb), self.kb)
+        by_id = self.by_id
+        return naive.top5([by_id[rule.id] for rule in fired.rules])
 
 
 Engine = tuple[mr.KnowledgeBase, OursMatch]
@@ -223,8 +217,7 @@ def synthetic(
             kb = mr.load_knowledge([path], bundled=False)
             flat = synth.flat_rules(doc)
             # A seeded batch for the check, then a new one per round, the warm-up round included (see race()):
-            # a warm-up that replayed the checked batch would only hit the memo tables, and leave them, and
-            # their hit counts (see ThriftyMemo), as no stream of new profiles does.
+            # a warm-up that replayed the checked batch would time what no stream of new profiles sees.
             raws = [synth.profiles(n_profiles[size], seed=size + 1 + k) for k in range(repeats + 2)]
             batches = [[mr.ClientProfile(**fields) for fields in raw] for raw in raws]
             raw, profiles = raws.pop(0), batches.pop(0)
@@ -240,7 +233,7 @@ def synthetic(
             results = ours.run(profiles)
             fired_counts = []
             for fields, profile, result in zip(raw, profiles, results, strict=True):
-                fired = {rule.id for rule in fire(resolve_profile(profile, kb), kb)[0]}
+                fired = {rule.id for rule in fire(resolve_profile(profile, kb), kb).rules}
                 fired_counts.append(len(fired))
                 expected = ([t.id for t in result.techniques[:5]], fired)
                 assert match.evaluate(profile) == expected, f"top-5 arithmetic differs at {size} rules on {fields}"
