@@ -192,7 +192,7 @@ def test_keyboard_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, capsys: p
 
 @pytest.mark.slow
 def test_closed_pipe_full_disk_and_closed_stdout_in_a_real_process() -> None:
-    """`| head -1` exits 0 quietly; a full disk or closed stdout is one line and exit 2; never a traceback."""
+    """`| head -1` exits 0 quietly; a full disk or closed stdout is one line and exit 4; never a traceback."""
     head = subprocess.run(
         f"{subprocess.list2cmdline(RUN + GOOD)} | head -c 1 >/dev/null; exit ${{PIPESTATUS[0]}}",
         shell=True,
@@ -205,11 +205,11 @@ def test_closed_pipe_full_disk_and_closed_stdout_in_a_real_process() -> None:
     full = subprocess.run(
         f"{subprocess.list2cmdline(RUN + GOOD)} >/dev/full", shell=True, capture_output=True, text=True, check=False
     )
-    assert (full.returncode, full.stderr) == (2, "suggest: cannot write the result: No space left on device\n")
+    assert (full.returncode, full.stderr) == (4, "suggest: cannot write to standard output: No space left on device\n")
     closed = subprocess.run(
         f"{subprocess.list2cmdline(RUN + GOOD)} >&-", shell=True, capture_output=True, text=True, check=False
     )
-    assert (closed.returncode, closed.stderr) == (2, "suggest: cannot write the result: standard output is closed\n")
+    assert (closed.returncode, closed.stderr) == (4, "suggest: cannot write to standard output: it is closed\n")
 
 
 @pytest.mark.slow

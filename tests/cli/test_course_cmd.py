@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -71,6 +74,7 @@ def test_red_flag_is_an_answer(course: Path, capsys: pytest.CaptureFixture[str])
         *("--health", "suspected_dvt"),
     )
     assert (code, out.splitlines()[1]) == (0, "RED FLAG: STOP the course and refer")
+    assert out.splitlines()[2].startswith("  URGENT REFERRAL [suspected_dvt_refer]: ")
     code, out, _ = _run(capsys, "course", "review", str(course))
     assert code == 0
     assert "URGENT REFERRAL [suspected_dvt_refer]" in out
@@ -167,9 +171,131 @@ def test_json_history_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     """A history named .json is written and read as JSON."""
     (tmp_path / "client.yaml").write_text(PROFILE, encoding="utf-8")
     out = tmp_path / "anna.json"
-    assert _run(capsys, "course", "start", "--profile", str(tmp_path / "client.yaml"), "--out", str(out))[0] == 0
+    start = ("course", "start", "--profile", str(tmp_path / "client.yaml"), "--out", str(out), "--date", "2026-03-02")
+    assert _run(capsys, *start)[0] == 0
     code, _, _ = _run(
-        capsys, "course", "add", str(out), "--date", "2099-01-01", "--pain-before", "5", "--pain-after", "3"
+        capsys, "course", "add", str(out), "--date", "2026-03-10", "--pain-before", "5", "--pain-after", "3"
     )
     assert code == 0
-    assert json.loads(out.read_text(encoding="utf-8"))["sessions"][0]["date"] == "2099-01-01"
+    assert json.loads(out.read_text(encoding="utf-8"))["sessions"][0]["date"] == "2026-03-10"
+
+
+def _add(capsys: pytest.CaptureFixture[str], history: Path, *extra: str) -> tuple[int, str, str]:
+    return _run(capsys, "course", "add", str(history), "--pain-before", "6", "--pain-after", "4", *extra)
+
+
+def test_add_defaults_the_date_to_today(course: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without --date a session is dated today, as `course start` dates the course."""
+    code, out, _ = _add(capsys, course)
+    today = dt.date.today().isoformat()
+    assert (code, out.splitlines()[0]) == (0, f"Session 1 ({today}) added to {course}.")
+    assert f"- date: {today}\n" in course.read_text(encoding="utf-8")
+
+
+def test_dates_after_today_are_refused(course: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A session or a course start dated after today exits 2 and writes nothing."""
+    before = course.read_bytes()
+    code, _, err = _add(capsys, course, "--date", "9999-12-31")
+    assert code == 2
+    assert "date: 9999-12-31 is after today" in err
+    assert course.read_bytes() == before
+    out = tmp_path / "later.yaml"
+    code, _, err = _run(
+        capsys, "course", "start", "--profile", str(tmp_path / "client.yaml"), "--out", str(out), "--date", "9999-12-31"
+    )
+    assert code == 2
+    assert "--date 9999-12-31 is after today" in err
+    assert not out.exists()
+
+
+def test_add_through_a_symlink_writes_the_real_file(course: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`course add link.yaml` adds the session to the file the link points at; the link stays a link."""
+    link = course.with_name("link.yaml")
+    link.symlink_to(course.name)
+    assert _add(capsys, link, "--date", "2026-03-02")[0] == 0
+    assert link.is_symlink()
+    assert "- date: 2026-03-02\n" in course.read_text(encoding="utf-8")
+
+
+def test_a_read_only_history_is_refused(course: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 0444 history exits 2 with the reason and stays as it was, mode and all."""
+    course.chmod(0o444)
+    before = course.read_bytes()
+    code, out, err = _add(capsys, course, "--date", "2026-03-02")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"massage-rules course: bad history: {course}: is read-only, so it is left as it is; "
+        "make it writable (chmod u+w) to add sessions\n"
+    )
+    assert course.read_bytes() == before
+    assert stat.S_IMODE(course.stat().st_mode) == 0o444
+
+
+def test_a_new_history_respects_the_umask(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`course start` creates the history with the default mode less the umask, not always 0600."""
+    (tmp_path / "client.yaml").write_text(PROFILE, encoding="utf-8")
+    old = os.umask(0o022)
+    try:
+        assert (
+            _run(
+                capsys, "course", "start", "--profile", str(tmp_path / "client.yaml"), "--out", str(tmp_path / "h.yaml")
+            )[0]
+            == 0
+        )
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "h.yaml").stat().st_mode) == 0o644
+
+
+def test_start_never_writes_over_the_profile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--out` naming the profile itself is refused, even with --force."""
+    profile = tmp_path / "client.yaml"
+    profile.write_text(PROFILE, encoding="utf-8")
+    code, _, err = _run(capsys, "course", "start", "--profile", str(profile), "--out", str(profile), "--force")
+    assert code == 2
+    assert "is the file" in err
+    assert profile.read_text(encoding="utf-8") == PROFILE
+
+
+def test_svg_over_the_history_is_refused(course: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`course review h.yaml --svg h.yaml` (or a link to it) exits 2 and the history survives, even with --force."""
+    before = course.read_bytes()
+    link = course.with_name("chart.svg")
+    link.symlink_to(course.name)
+    for target in (course, link):
+        for force in ((), ("--force",)):
+            code, out, err = _run(capsys, "course", "review", str(course), "--svg", str(target), *force)
+            assert (code, out) == (2, "")
+            assert err == (
+                f"massage-rules course: no chart written: {target} is the file {course} itself; name another file\n"
+            )
+    assert course.read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["file", "fifo", "device", "dangling"])
+def test_svg_never_overwrites_without_force(
+    course: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str
+) -> None:
+    """An existing file or dangling link needs --force; a FIFO or a device is never written (and never blocks)."""
+    svg = tmp_path / "chart.svg"
+    if kind == "file":
+        svg.write_text("keep\n", encoding="utf-8")
+    elif kind == "fifo":
+        os.mkfifo(svg)
+    elif kind == "dangling":
+        svg.symlink_to(tmp_path / "elsewhere.svg")
+    else:
+        svg = Path("/dev/null")
+    code, out, err = _run(capsys, "course", "review", str(course), "--svg", str(svg))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"massage-rules course: no chart written: {svg} ")
+    if kind == "file":
+        assert svg.read_text(encoding="utf-8") == "keep\n"
+    code, out, err = _run(capsys, "course", "review", str(course), "--svg", str(svg), "--force")
+    if kind in ("file", "dangling"):
+        assert code == 0
+        assert (tmp_path / ("chart.svg" if kind == "file" else "elsewhere.svg")).read_text().startswith("<svg ")
+        assert svg.is_symlink() == (kind == "dangling")
+    else:
+        assert (code, out) == (2, "")
+        assert "is not a regular file (a device or a pipe); name a file" in err

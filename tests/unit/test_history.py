@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import massage_rules as mr
-from massage_rules.course import history as _history
+from massage_rules.course import files as _files
 from massage_rules.course.history import CourseHistory, add_session, load_history, save_history, write_atomic
 
 PROFILE = mr.ClientProfile(areas=["lower_back"], severity=7, phase="chronic", goals=["pain_relief"])
@@ -136,7 +136,7 @@ def test_crash_in_replace_leaves_the_old_file_whole(tmp_path: Path, monkeypatch:
     def crash(src: Any, dst: Any) -> None:
         raise KeyboardInterrupt("power cut")
 
-    monkeypatch.setattr(_history.os, "replace", crash)
+    monkeypatch.setattr(_files.os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
         save_history(_history_with("2026-03-02", "2026-03-09"), path)
     assert path.read_bytes() == before
@@ -165,7 +165,7 @@ def test_crash_mid_write_leaves_the_old_file_whole(tmp_path: Path, monkeypatch: 
             self.handle.flush()
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(_history.os, "fdopen", lambda fd, *a, **k: HalfWriter(real_fdopen(fd, *a, **k)))
+    monkeypatch.setattr(_files.os, "fdopen", lambda fd, *a, **k: HalfWriter(real_fdopen(fd, *a, **k)))
     with pytest.raises(mr.HistoryError, match="cannot be written: No space left on device"):
         save_history(_history_with("2026-03-02", "2026-03-09"), path)
     assert path.read_bytes() == before
@@ -180,3 +180,60 @@ def test_write_keeps_permissions(tmp_path: Path) -> None:
     write_atomic(path, "new\n")
     assert path.read_text(encoding="utf-8") == "new\n"
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_session_after_today_is_refused() -> None:
+    """A session dated after today is a typo (9999-12-31 would block every later session): refused, naming today."""
+    history = _history_with("2026-03-02")
+    with pytest.raises(mr.HistoryError) as info:
+        add_session(history, {"date": "9999-12-31", "pain_before": 6, "pain_after": 4}, today=dt.date(2026, 3, 9))
+    assert str(info.value) == ("date: 9999-12-31 is after today (2026-03-09); record a session once it has taken place")
+    assert add_session(history, {"date": "2026-03-09", "pain_before": 6, "pain_after": 4}, today=dt.date(2026, 3, 9))
+
+
+def test_a_future_session_already_in_a_file_is_named_as_the_blocker() -> None:
+    """When a hand-edited file already holds a session after today, refusing the next one says to fix that date."""
+    history = _history_with("2026-03-02").model_copy(
+        update={"sessions": (mr.SessionRecord(date=dt.date(9999, 12, 31), pain_before=6, pain_after=4),)}
+    )
+    with pytest.raises(mr.HistoryError, match="the last session is dated after today: correct its date in the file"):
+        add_session(history, {"date": "2026-03-09", "pain_before": 6, "pain_after": 4}, today=dt.date(2026, 3, 9))
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_new_file_gets_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    """A new history is created with the default mode, so the umask decides (not always 0600)."""
+    old = os.umask(umask)
+    try:
+        save_history(_history_with("2026-03-02"), tmp_path / "course.yaml")
+        write_atomic(tmp_path / "chart.svg", "<svg/>\n", exclusive=True)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "course.yaml").stat().st_mode) == mode
+    assert stat.S_IMODE((tmp_path / "chart.svg").stat().st_mode) == mode
+
+
+def test_a_write_through_a_symlink_changes_its_target(tmp_path: Path) -> None:
+    """Saving to a symbolic link replaces the real file behind it; the link stays a link to it."""
+    real = tmp_path / "records" / "anna.yaml"
+    real.parent.mkdir()
+    save_history(_history_with("2026-03-02"), real)
+    link = tmp_path / "anna.yaml"
+    link.symlink_to(real)
+    save_history(_history_with("2026-03-02", "2026-03-09"), link)
+    assert link.is_symlink()
+    assert os.readlink(link) == str(real)
+    assert len(load_history(real).sessions) == 2
+    assert sorted(p.name for p in real.parent.iterdir()) == ["anna.yaml"]
+
+
+def test_an_exclusive_write_never_replaces(tmp_path: Path) -> None:
+    """``exclusive=True`` fails with FileExistsError when the file is there, and leaves it and no temp file."""
+    path = tmp_path / "chart.svg"
+    path.write_text("keep\n", encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        write_atomic(path, "new\n", exclusive=True)
+    assert path.read_text(encoding="utf-8") == "keep\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chart.svg"]
+    with pytest.raises(mr.HistoryError, match="already exists"):
+        save_history(_history_with("2026-03-02"), path, exclusive=True)

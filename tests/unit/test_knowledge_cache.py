@@ -58,7 +58,7 @@ def own_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("knowledge-*.json"))
+    return sorted(folder.glob(f"{_cache.FILE_PREFIX}*.json"))
 
 
 def _same_base(a: mr.KnowledgeBase, b: mr.KnowledgeBase) -> None:
@@ -324,3 +324,49 @@ def test_rebuilt_model_stays_read_only(cached_base: mr.KnowledgeBase) -> None:
     technique = next(iter(cached_base.techniques.values()))
     with pytest.raises(TypeError, match="cannot be changed"):
         technique.sources.append("x")  # type: ignore[attr-defined]
+
+
+def _fake_cache_file(folder: Path, key: str, age_days: int, header: bool = True) -> Path:
+    """A file that looks, by name (and by header when asked), like one this cache wrote ``age_days`` ago."""
+    path = folder / f"{_cache.FILE_PREFIX}{key}.json"
+    head = {"format": _cache.FORMAT, "fingerprint": key + "0" * 24, "sha256": "0" * 64} if header else "user data"
+    path.write_text(json.dumps(head) + "\n{}", encoding="utf-8")
+    when = 1_700_000_000 - age_days * 86_400
+    os.utime(path, (when, when))
+    return path
+
+
+def test_pruning_deletes_only_old_files_the_cache_wrote(cache_dir: Path) -> None:
+    """Pruning keeps the KEEP newest other cache files and never touches a file it did not write."""
+    cache_dir.mkdir(mode=0o700)
+    own = [_fake_cache_file(cache_dir, f"{i:040x}", age_days=i) for i in range(_cache.KEEP + 2)]
+    user_file = cache_dir / "user-notes.txt"
+    user_file.write_text("mine", encoding="utf-8")
+    foreign = [
+        cache_dir / "knowledge-export1.json",  # the name that an earlier version's pruning deleted
+        cache_dir / f"knowledge-{'a' * 40}.json",
+        _fake_cache_file(cache_dir, "b" * 40, age_days=50, header=False),  # our name, not our header
+        cache_dir / f"{_cache.FILE_PREFIX}notakey.json",
+        cache_dir / f"{_cache.FILE_PREFIX}{'c' * 40}.json",  # our name and header, but a link to the user's file
+    ]
+    for path in foreign[:2] + foreign[3:4]:
+        path.write_text(json.dumps({"format": 1, "fingerprint": "x", "sha256": "y"}) + "\n{}", encoding="utf-8")
+        os.utime(path, (0, 0))
+    user_file.write_text(json.dumps({"format": 1, "fingerprint": "c" * 64, "sha256": "y"}) + "\n", encoding="utf-8")
+    foreign[4].symlink_to(user_file)
+    mr.load_knowledge()
+    assert all(path.exists() for path in foreign), [p.name for p in foreign if not p.exists()]
+    assert user_file.exists()
+    assert [path.exists() for path in own] == [True] * _cache.KEEP + [False, False]
+    assert len(_files(cache_dir)) == _cache.KEEP + 1 + 3  # this run's, the kept ones, and three foreign look-alikes
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_no_pruning_in_a_folder_others_may_write(cache_dir: Path) -> None:
+    """In a folder that others may write (say /tmp), old cache files are left alone: they may not be ours."""
+    cache_dir.mkdir()
+    cache_dir.chmod(0o777)
+    own = [_fake_cache_file(cache_dir, f"{i:040x}", age_days=i) for i in range(_cache.KEEP + 2)]
+    mr.load_knowledge()
+    assert all(path.exists() for path in own)
+    assert len(_files(cache_dir)) == _cache.KEEP + 3

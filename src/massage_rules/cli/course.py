@@ -1,7 +1,8 @@
 """The ``massage-rules course`` command: start a course from a profile, add sessions, review progress.
 
 Exit codes: 0 for any answer (a review that says stop is an answer), 1 for broken
-knowledge, 2 for bad usage, a bad profile or a bad history file. No traceback.
+knowledge, 2 for bad usage, a bad profile or a bad history file, 4 when a file or
+standard output cannot be written (the message says what was saved). No traceback.
 """
 
 from __future__ import annotations
@@ -116,7 +117,8 @@ def register(subparsers: Any) -> None:
               massage-rules course add anna.yaml --date 2026-03-14 --pain-before 7 --pain-after 4
               massage-rules course review anna.yaml --svg anna.svg
 
-            exit codes: 0 an answer (including "stop and refer"), 1 broken knowledge, 2 bad usage or input
+            exit codes: 0 an answer (including "stop and refer"), 1 broken knowledge, 2 bad usage or input,
+                        4 a file or standard output cannot be written (the message says what was saved)
             """
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -134,7 +136,7 @@ def register(subparsers: Any) -> None:
 
     add = actions.add_parser("add", help="add a session to a history file")
     add.add_argument("history", metavar="HISTORY", help="the history file")
-    add.add_argument("--date", type=_date, required=True, metavar="YYYY-MM-DD", help="the day of the session")
+    add.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="the day of the session (default: today)")
     add.add_argument("--pain-before", type=_pain, required=True, metavar="0-10", help="pain at the start")
     add.add_argument("--pain-after", type=_pain, required=True, metavar="0-10", help="pain at the end")
     add.add_argument("--function", type=_score, metavar="0-10", help="a function score, e.g. the mean PSFS")
@@ -147,7 +149,8 @@ def register(subparsers: Any) -> None:
     review = actions.add_parser("review", help="review progress, with a pain chart")
     review.add_argument("history", metavar="HISTORY", help="the history file")
     review.add_argument("--json", action="store_true", help="print the review as JSON")
-    review.add_argument("--svg", metavar="FILE", help="also write the pain chart as SVG")
+    review.add_argument("--svg", metavar="FILE", help="also write the pain chart as SVG (a new file)")
+    review.add_argument("--force", action="store_true", help="replace the SVG file if it exists")
     review.add_argument("--knowledge", action="append", default=[], metavar="FILE", help=knowledge_help)
     review.set_defaults(func=_review)
 
@@ -165,14 +168,21 @@ def _fail(code: int, message: str) -> int:
 
 
 def _write(text: str) -> None:
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader left (`... | head`); not an error
-        import os
+    """Print ``text`` now; under ``guarded`` a failure raises ``OutputError`` (or ``ReaderLeftError``)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+
+def _report(text: str, done: str) -> int:
+    """Print the report of something already saved; if it cannot be printed, say that ``done`` was done: exit 4."""
+    from massage_rules.cli.streams import EXIT_OUTPUT, OutputError, discard_stdout
+
+    try:
+        _write(text)
+    except OutputError as exc:
+        discard_stdout()
+        return _fail(EXIT_OUTPUT, f"{done}; the report could not be written: {exc.reason}")
+    return 0
 
 
 def _knowledge(args: argparse.Namespace) -> KnowledgeBase:
@@ -182,6 +192,8 @@ def _knowledge(args: argparse.Namespace) -> KnowledgeBase:
 
 
 def _guarded(action: Any, args: argparse.Namespace) -> int:
+    from massage_rules.cli.streams import EXIT_OUTPUT, OutputError, discard_stdout
+    from massage_rules.course.files import HistoryWriteError
     from massage_rules.errors import HistoryError, KnowledgeError, ProfileError
 
     try:
@@ -194,8 +206,13 @@ def _guarded(action: Any, args: argparse.Namespace) -> int:
         return _fail(1, f"broken knowledge: {exc}")
     except ProfileError as exc:
         return _fail(2, f"bad profile: {exc}")
+    except HistoryWriteError as exc:
+        return _fail(EXIT_OUTPUT, f"nothing was saved: {exc}")
     except HistoryError as exc:
         return _fail(2, f"bad history: {exc}")
+    except OutputError as exc:  # nothing was saved before this output
+        discard_stdout()
+        return _fail(EXIT_OUTPUT, f"cannot write to standard output: {exc.reason}")
     return code
 
 
@@ -212,37 +229,49 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _do_start(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
+    from massage_rules.course.files import check_writable, history_lock, output_problem
     from massage_rules.course.history import CourseHistory, save_history
     from massage_rules.engine import profile_files as _input
     from massage_rules.engine.recommend import recommend
     from massage_rules.output.text import render_text
 
     out = Path(args.out)
-    if out.exists() and not args.force:
-        return _fail(2, f"{out} already exists; use --force to replace it")
+    today = dt.date.today()
+    started = args.date or today
+    if started > today:
+        return _fail(2, f"--date {started.isoformat()} is after today ({today.isoformat()}); a course starts by today")
+    problem = output_problem(out, force=args.force, protect=[args.profile])
+    if problem:
+        return _fail(2, problem)
     profile = _input.load_profile(args.profile, knowledge)
     result = recommend(profile, knowledge)
     if result.plan is None:
         _write(render_text(result) + "\nNo course started: this answer has no plan.\n")
         return 0
     history = CourseHistory(
-        started=args.date or dt.date.today(),
+        started=started,
         knowledge={"version": knowledge.version, "content_hash": knowledge.content_hash},
         profile=profile,
     )
-    save_history(history, out)
-    _write(render_text(result) + f"\nCourse started in {out}; add sessions with `massage-rules course add {out}`.\n")
-    return 0
+    with history_lock(out) as target:
+        problem = output_problem(out, force=args.force, protect=[args.profile])  # again, now that we hold the lock
+        if problem:
+            return _fail(2, problem)
+        check_writable(out, target)
+        save_history(history, out, exclusive=not args.force)
+    return _report(
+        render_text(result) + f"\nCourse started in {out}; add sessions with `massage-rules course add {out}`.\n",
+        f"the course was started in {out}",
+    )
 
 
 def _do_add(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
-    from massage_rules.course.history import add_session, load_history, save_history
+    from massage_rules.course.history import add_session, change_history
     from massage_rules.course.progress import _check_findings, review_progress, session_record
     from massage_rules.errors import HistoryError
 
-    history = load_history(args.history, knowledge)
     fields: dict[str, Any] = {
-        "date": args.date,
+        "date": args.date or dt.date.today(),
         "pain_before": args.pain_before,
         "pain_after": args.pain_after,
         "function": args.function,
@@ -255,17 +284,39 @@ def _do_add(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
         _check_findings([record], knowledge)
     except HistoryError as exc:
         raise HistoryError(exc.reason, field="--health") from None
-    updated = add_session(history, record)
-    result = _recommendation(updated, knowledge)
-    save_history(updated, args.history)
+    results: list[Recommendation] = []
+
+    def change(history: CourseHistory) -> CourseHistory:
+        updated = add_session(history, record)
+        # Before saving: a stored profile the current knowledge refuses saves nothing.
+        results.append(_recommendation(updated, knowledge))
+        return updated
+
+    updated = change_history(args.history, change, knowledge)
+    result = results[0]
     line = f"Session {len(updated.sessions)} ({record.date.isoformat()}) added to {args.history}."
+    saved = f"the session was saved to {args.history}"
     if result.plan is None:
-        _write(line + "\n")
-        return 0
+        return _report(line + "\n", saved)
     review = review_progress(result, updated.sessions, knowledge)
     summary = f"{_STATUS_WORDS[review.status]}: {_ACTION_WORDS[review.action]}"
-    _write(f"{line}\n{summary}\n(see `massage-rules course review {args.history}`)\n")
-    return 0
+    return _report(f"{line}\n{summary}\n{_why_stop(review)}(see `massage-rules course review {args.history}`)\n", saved)
+
+
+def _why_stop(review: ProgressReview) -> str:
+    """The lines that say why a course must stop (the referral, the reason massage is ruled out); else nothing."""
+    if review.action != "stop_and_refer":
+        return ""
+    out = []
+    if review.referral is not None:
+        tag = "URGENT REFERRAL" if review.referral.urgency == "urgent" else "REFERRAL"
+        out.append(_wrap(f"{tag} [{review.referral.rule}]: {review.referral.reason}", "  "))
+    if review.no_massage is not None:
+        nm = review.no_massage
+        out.append(_wrap(f"NO MASSAGE NOW [{nm.rule}]: {nm.reason} Come back {nm.come_back}.", "  "))
+    if not out and review.reasons:
+        out.append(_wrap(f"{review.reasons[0].text} [{review.reasons[0].rule}]", "  "))
+    return "".join(line + "\n" for line in out)
 
 
 def _recommendation(history: CourseHistory, knowledge: KnowledgeBase) -> Recommendation:
@@ -283,7 +334,7 @@ def _recommendation(history: CourseHistory, knowledge: KnowledgeBase) -> Recomme
 
 def _do_review(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
     from massage_rules.course.chart import goal_pain, pain_chart_svg, pain_chart_text
-    from massage_rules.course.history import load_history, write_atomic
+    from massage_rules.course.history import load_history
     from massage_rules.course.progress import review_progress
     from massage_rules.output.text import render_text
 
@@ -299,12 +350,34 @@ def _do_review(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
         goal = goal_pain(review.baseline_pain, mc.pain_points, mc.pain_percent)
     if args.svg:
         title = f"Pain over the course started {history.started.isoformat()}"
-        try:
-            write_atomic(args.svg, pain_chart_svg(history.sessions, goal, title))
-        except OSError as exc:
-            return _fail(2, f"cannot write {args.svg}: {exc.strerror or exc}")
+        written = _write_chart(args, pain_chart_svg(history.sessions, goal, title))
+        if written is not None:
+            return written
     if args.json:
-        _write(review.model_dump_json(indent=2) + "\n")
+        text = review.model_dump_json(indent=2) + "\n"
     else:
-        _write(render_review(review, history, result.plan, pain_chart_text(history.sessions, goal)))
+        text = render_review(review, history, result.plan, pain_chart_text(history.sessions, goal))
+    if args.svg:
+        return _report(text, f"the chart was written to {args.svg}")
+    _write(text)
     return 0
+
+
+def _write_chart(args: argparse.Namespace, svg: str) -> int | None:
+    """Write the SVG chart as a new file (or over one with --force): never the history, a device or a folder.
+
+    None when written, else the exit code: 2 when refused, 4 when the file cannot be written.
+    """
+    from massage_rules.cli.streams import EXIT_OUTPUT
+    from massage_rules.course.files import output_problem, write_atomic
+
+    problem = output_problem(args.svg, force=args.force, protect=[args.history])
+    if problem:
+        return _fail(2, f"no chart written: {problem}")
+    try:
+        write_atomic(args.svg, svg, exclusive=not args.force)
+    except FileExistsError:
+        return _fail(2, f"no chart written: {args.svg} already exists; use --force to replace it")
+    except OSError as exc:
+        return _fail(EXIT_OUTPUT, f"cannot write the chart to {args.svg}: {exc.strerror or exc}")
+    return None

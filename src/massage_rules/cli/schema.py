@@ -25,11 +25,6 @@ def register(subparsers: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     name: SchemaName = args.name
-    try:
-        sys.stdout.write(schema_text(name))
-        sys.stdout.flush()
-    except BrokenPipeError:  # `massage-rules schema result | head`: the reader left early
-        from massage_rules.cli.suggest import _silence_stdout
-
-        _silence_stdout()
+    sys.stdout.write(schema_text(name))  # `guarded` handles a failure: exit 4 (141: reader left)
+    sys.stdout.flush()
     return 0

@@ -1,8 +1,9 @@
 """The ``suggest`` command: a profile from flags or a file in, a recommendation out.
 
 Exit codes: 0 for any answer (a referral is an answer), 1 for broken knowledge,
-2 for bad usage or a bad profile. Results go to stdout, diagnostics to stderr,
-and no traceback ever reaches the user.
+2 for bad usage or a bad profile, 3 for a bug, 4 when the result cannot be
+written. Results go to stdout, diagnostics to stderr, and no traceback ever
+reaches the user.
 """
 
 from __future__ import annotations
@@ -10,7 +11,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
+
+from massage_rules.cli.streams import (
+    CLOSED,
+    EXIT_OUTPUT,
+    EXIT_READER_LEFT,
+    CheckedStdout,
+    OutputError,
+    ReaderLeftError,
+    discard_stdout,
+)
 
 if TYPE_CHECKING:  # imported lazily at run time, so that --help and --version stay instant
     from massage_rules.knowledge.load import KnowledgeBase
@@ -29,7 +40,9 @@ examples:
   suggest --batch clients.csv > answers.jsonl   # many profiles: CSV or .jsonl in, JSON lines out
 
 exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile,
-            3 an internal error (a bug: set MASSAGE_RULES_DEBUG=1 to see the traceback)
+            3 an internal error (a bug: set MASSAGE_RULES_DEBUG=1 to see the traceback),
+            4 the result cannot be written (standard output closed or full);
+            141, quietly, when the reader of a pipe leaves before all is written
 """
 EXIT_INTERNAL = 3
 DEBUG_ENV = "MASSAGE_RULES_DEBUG"
@@ -209,11 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(2, f"--batch writes JSON lines; --format {args.format} is for one profile")
         from massage_rules.cli.batch import run_batch
 
-        try:
-            return run_batch(args.batch, knowledge, sys.stdout)
-        except BrokenPipeError:
-            _silence_stdout()
-            return 0
+        return run_batch(args.batch, knowledge, sys.stdout)
     try:
         profile = profile_from_args(args, knowledge)
         if profile is None:
@@ -229,41 +238,44 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _write(text: str) -> int:
-    """Write the result to stdout: 0 when written or when the reader left early, 2 when stdout is unusable."""
-    if sys.stdout is None:  # started with stdout closed (`suggest ... >&-`)
-        return _fail(2, "cannot write the result: standard output is closed")
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `suggest ... | head -1`: the reader left; that is not an error
-        _silence_stdout()
-    except OSError as exc:
-        _silence_stdout()
-        return _fail(2, f"cannot write the result: {exc.strerror or exc}")
+    """Write the result to stdout; ``guarded`` turns a failure into exit 4 (141 when the reader left early)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
     return 0
 
 
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        sys.stdout = None
-
-
 def guarded(prog: str, entry: Callable[[Sequence[str] | None], int], argv: Sequence[str] | None = None) -> int:
-    """Run a command's ``main``; an unexpected exception becomes one line on stderr and exit code 3.
+    """Run a command's ``main``: output failures and bugs become one line on stderr and their exit code.
 
-    Every expected failure has its own message and code already; what reaches
-    here is a bug. Set ``MASSAGE_RULES_DEBUG=1`` to get the traceback instead.
+    Standard output that cannot be written (closed, full, failing) exits
+    ``EXIT_OUTPUT`` (4) with the reason; a reader that leaves a pipe early
+    (``| head -1``) ends the command quietly with exit 141, as it would ``cat``
+    (see :mod:`massage_rules.cli.streams`). Every other expected
+    failure has its own message and code already; what reaches here otherwise is
+    a bug: exit 3. Set ``MASSAGE_RULES_DEBUG=1`` to get the traceback instead.
     """
     import os
 
+    stdout = sys.stdout
+    if stdout is None:  # started with stdout closed (`>&-`): say so before doing anything
+        _say(f"{prog}: cannot write to standard output: {CLOSED}")
+        return EXIT_OUTPUT
+    sys.stdout = cast(TextIO, CheckedStdout(stdout))
     try:
-        return entry(argv)
+        try:
+            code = entry(argv)
+        except SystemExit:  # argparse's --help, --version and usage errors: their output must reach the reader too
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()  # buffered output fails here, not in the interpreter's final flush
+        return code
+    except ReaderLeftError:
+        discard_stdout(stdout)
+        return EXIT_READER_LEFT
+    except OutputError as exc:
+        discard_stdout(stdout)
+        _say(f"{prog}: cannot write to standard output: {exc.reason}")
+        return EXIT_OUTPUT
     except KeyboardInterrupt:
         _say(f"{prog}: interrupted")
         return 130
@@ -276,6 +288,8 @@ def guarded(prog: str, entry: Callable[[Sequence[str] | None], int], argv: Seque
             f"(a bug; please report it, and set {DEBUG_ENV}=1 to see the traceback)"
         )
         return EXIT_INTERNAL
+    finally:
+        sys.stdout = stdout
 
 
 def _say(line: str) -> None:

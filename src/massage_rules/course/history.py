@@ -3,24 +3,24 @@
 The file holds the profile the course started from, a stamp of the knowledge
 used, and one record per session in date order. Writes go to a temporary file in
 the same folder, are flushed to disk, then replace the old file in one step, so
-a crash leaves either the old file or the new one, never half of either.
+a crash leaves either the old file or the new one, never half of either; a
+change (:func:`change_history`) holds the file's lock from read to write, so
+concurrent changes take turns (see :mod:`massage_rules.course.files`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
 import stat
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from massage_rules.course.files import HistoryWriteError, check_writable, history_lock, write_atomic
 from massage_rules.course.progress import SessionRecord, _check_findings, session_record
 from massage_rules.engine.profile_files import _JsonError, _parse_json
 from massage_rules.errors import HistoryError, ProfileError, close_match
@@ -28,7 +28,16 @@ from massage_rules.knowledge.load import KnowledgeBase
 from massage_rules.knowledge.yaml_files import YamlLoadError, load_yaml_text, locate
 from massage_rules.models import ClientProfile
 
-__all__ = ["CourseHistory", "add_session", "dump_history", "load_history", "save_history", "write_atomic"]
+__all__ = [
+    "CourseHistory",
+    "HistoryWriteError",
+    "add_session",
+    "change_history",
+    "dump_history",
+    "load_history",
+    "save_history",
+    "write_atomic",
+]
 
 MAX_HISTORY_BYTES = 5 * 1024 * 1024
 KIND = "massage_rules.course"
@@ -158,17 +167,31 @@ def load_history(path: str | Path, knowledge: KnowledgeBase | None = None) -> Co
     return CourseHistory(started=started, knowledge=dict(stamp), profile=profile, sessions=tuple(records))
 
 
-def add_session(history: CourseHistory, record: SessionRecord | Mapping[str, Any]) -> CourseHistory:
-    """Return ``history`` with one more session; it must come after every session already there."""
+def add_session(
+    history: CourseHistory, record: SessionRecord | Mapping[str, Any], *, today: dt.date | None = None
+) -> CourseHistory:
+    """Return ``history`` with one more session; it must come after every session already there, and not after today.
+
+    A session is a record of what happened, so a date after ``today`` (default:
+    the local date) is a typo, and one far ahead would block every later session.
+    """
     record = session_record(record)
+    today = today or dt.date.today()
+    if record.date > today:
+        raise HistoryError(
+            f"{record.date.isoformat()} is after today ({today.isoformat()}); record a session once it has taken place",
+            field="date",
+        )
     if record.date < history.started:
         raise HistoryError(
             f"{record.date.isoformat()} is before the course started ({history.started.isoformat()})", field="date"
         )
     if history.sessions and record.date <= history.sessions[-1].date:
-        last = history.sessions[-1].date.isoformat()
+        last = history.sessions[-1].date
+        hint = "; the last session is dated after today: correct its date in the file" if last > today else ""
         raise HistoryError(
-            f"{record.date.isoformat()} is not after the last session ({last}); add sessions in date order, one a day",
+            f"{record.date.isoformat()} is not after the last session ({last.isoformat()}); "
+            f"add sessions in date order, one a day{hint}",
             field="date",
         )
     return history.model_copy(update={"sessions": (*history.sessions, record)})
@@ -192,34 +215,30 @@ def dump_history(history: CourseHistory, path: str | Path) -> str:
     return head + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100)
 
 
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a crash leaves the old file whole: temp file, fsync, replace."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(temp, stat.S_IMODE(path.stat().st_mode))  # keep the old file's permissions
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable where the platform allows
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+def save_history(history: CourseHistory, path: str | Path, *, exclusive: bool = False) -> None:
+    """Write ``history`` atomically into the real file behind ``path`` (a symbolic link stays a link).
 
-
-def save_history(history: CourseHistory, path: str | Path) -> None:
-    """Write ``history`` atomically; raise :class:`HistoryError` when the file cannot be written."""
+    With ``exclusive`` the file must not exist yet. Raises :class:`HistoryWriteError`
+    (a :class:`HistoryError`) when the file cannot be written.
+    """
     try:
-        write_atomic(path, dump_history(history, path))
+        write_atomic(path, dump_history(history, path), exclusive=exclusive)
+    except FileExistsError:
+        raise HistoryError("already exists", file=str(path)) from None
     except OSError as exc:
-        raise HistoryError(f"cannot be written: {exc.strerror or exc}", file=str(path)) from None
+        raise HistoryWriteError(f"cannot be written: {exc.strerror or exc}", file=str(path)) from None
+
+
+def change_history(
+    path: str | Path, change: Callable[[CourseHistory], CourseHistory], knowledge: KnowledgeBase | None = None
+) -> CourseHistory:
+    """Read the history at ``path``, apply ``change`` and save the result, holding its lock throughout.
+
+    Concurrent changes take turns, so none is lost; a read-only file is refused
+    rather than replaced. Returns the saved history.
+    """
+    with history_lock(path) as target:
+        check_writable(path, target)
+        updated = change(load_history(path, knowledge))
+        save_history(updated, path)
+    return updated

@@ -22,12 +22,17 @@ Safety:
 
 Where: ``$MASSAGE_RULES_CACHE_DIR``, else ``$XDG_CACHE_HOME/massage_rules``,
 else ``~/.cache/massage_rules`` (``%LOCALAPPDATA%\\massage_rules`` on Windows).
+The folder may hold other files: the cache writes, and prunes, only files named
+``massage_rules-knowledge-cache-<40 hex digits>.json`` that start with its header,
+and prunes only in a folder its user owns and no one else may write.
 """
 
 import contextlib
 import hashlib
 import json
 import os
+import re
+import stat
 import sys
 import types
 import typing
@@ -47,6 +52,8 @@ CACHE_DIR_ENV = "MASSAGE_RULES_CACHE_DIR"
 FORMAT = 1
 MAX_BYTES = 64 * 1024 * 1024
 KEEP = 4  # cache files of other fingerprints kept (other installs, other versions)
+FILE_PREFIX = "massage_rules-knowledge-cache-"  # a name no other program's file would have
+_OWN_NAME = re.compile(re.escape(FILE_PREFIX) + r"([0-9a-f]{40})\.json")
 _set = object.__setattr__
 
 
@@ -256,7 +263,7 @@ class CacheStore:
     def __init__(self, folder: Path, key: str) -> None:
         self.folder = folder
         self.key = key
-        self.path = folder / f"knowledge-{key[:40]}.json"
+        self.path = folder / f"{FILE_PREFIX}{key[:40]}.json"
         self.entries: dict[str, Any] = {}
         self.added = False
 
@@ -332,7 +339,7 @@ class CacheStore:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             import tempfile
 
-            fd, temp = tempfile.mkstemp(prefix=".knowledge-", suffix=".tmp", dir=self.folder)
+            fd, temp = tempfile.mkstemp(prefix=f".{FILE_PREFIX}", suffix=".tmp", dir=self.folder)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(json.dumps(header).encode() + b"\n" + payload)
             os.replace(temp, self.path)
@@ -346,13 +353,42 @@ class CacheStore:
                     os.unlink(temp)
 
     def _prune(self) -> None:
-        """Keep this cache file and the few most recent others (other installs sharing the folder)."""
-        others = [p for p in self.folder.glob("knowledge-*.json") if p != self.path]
-        if len(others) <= KEEP:
+        """Keep this cache file and the few most recent others (other installs sharing the folder).
+
+        Only files this cache wrote go: its name, its header, a regular file of this user's,
+        in a folder that no one else may write. Nothing else in the folder is touched.
+        """
+        if _untrusted(os.stat(self.folder)):  # say /tmp: a file there may be anyone's
             return
-        others.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in others[KEEP:]:
-            old.unlink(missing_ok=True)
+        others: list[tuple[float, str]] = []
+        with os.scandir(self.folder) as entries:
+            for entry in entries:
+                found = _OWN_NAME.fullmatch(entry.name)
+                if found is None or entry.name == self.path.name:
+                    continue
+                with contextlib.suppress(OSError):
+                    info = entry.stat(follow_symlinks=False)
+                    if stat.S_ISREG(info.st_mode) and not _untrusted(info) and _has_header(entry.path, found[1]):
+                        others.append((info.st_mtime, entry.path))
+        others.sort(reverse=True)
+        for _, path in others[KEEP:]:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
+def _has_header(path: str, key: str) -> bool:
+    """Whether the file starts with a cache header whose fingerprint its name carries."""
+    with open(path, "rb") as handle:
+        head = handle.readline(4096)
+    try:
+        header = json.loads(head)
+    except ValueError:
+        return False
+    return (
+        isinstance(header, dict)
+        and set(header) == {"format", "fingerprint", "sha256"}
+        and (str(header["fingerprint"]).startswith(key))
+    )
 
 
 def _untrusted(info: os.stat_result) -> bool:
