@@ -42,7 +42,7 @@ def rank(
         if placement is None:
             continue
         ranked.append(
-            RankedTechnique.model_construct(
+            RankedTechnique(
                 id=technique_id,
                 name=technique.name,
                 rank=len(ranked) + 1,

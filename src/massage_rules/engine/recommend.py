@@ -110,7 +110,7 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
             no_massage = restrictions.every_area_ruled_out(facts)
     if no_massage is not None:
         cited.append(no_massage.sources)
-    answer = Recommendation.model_construct(
+    answer = Recommendation(
         outcome=_outcome(no_massage, referral, techniques),
         profile=facts.profile,
         techniques=techniques,

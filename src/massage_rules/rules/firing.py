@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from massage_rules.knowledge.load import KnowledgeBase
 from massage_rules.knowledge.rule import CompiledRule
 from massage_rules.rules.facts import Facts
-from massage_rules.rules.index import bits, indexes_of
+from massage_rules.rules.index import RuleIndex, bits, indexes_of
 
 __all__ = ["Fired", "fire", "holds", "unmet_conditions"]
 
@@ -51,11 +51,16 @@ def fire(facts: Facts, kb: KnowledgeBase) -> Fired:
         waiting &= ~newly
     rules = tuple(kb.rules[i] for i in bits(fired))
     complaints = frozenset(rule.id for rule in rules if rule.kind == "condition")
-    advice_index = indexes.advice
-    advice_holding = advice_index.holding(facts)
-    advice_waiting = advice_holding & advice_index.naming_complaints
-    advice = (advice_holding & ~advice_waiting) | (advice_waiting & advice_index.naming(complaints))
-    return Fired(rules, complaints, tuple(bits(advice)))
+    return Fired(rules, complaints, _advice_holding(facts, complaints, indexes.advice))
+
+
+def _advice_holding(facts: Facts, complaints: frozenset[str], index: RuleIndex) -> tuple[int, ...]:
+    """The plan advice whose conditions hold, once the complaints matched are known (advice matches none)."""
+    if not index.rules:
+        return ()
+    holding = index.holding(facts)
+    waiting = holding & index.naming_complaints
+    return tuple(bits((holding & ~waiting) | (waiting & index.naming(complaints))))
 
 
 def holds(rule: CompiledRule, facts: Facts, matched: frozenset[str]) -> bool:

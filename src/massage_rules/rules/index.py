@@ -26,12 +26,17 @@ _PAIN_SCALE = range(11)  # the 0-10 values a profile's severity may take
 
 
 def bits(mask: int) -> list[int]:
-    """The positions of the set bits of ``mask``, lowest first."""
+    """The positions of the set bits of ``mask``, lowest first.
+
+    Bits are taken off the top: each step leaves a shorter integer, where taking
+    the lowest off (``mask & -mask``) passes over the whole of it twice.
+    """
     out = []
     while mask:
-        low = mask & -mask
-        out.append(low.bit_length() - 1)
-        mask ^= low
+        top = mask.bit_length() - 1
+        out.append(top)
+        mask ^= 1 << top
+    out.reverse()
     return out
 
 
@@ -55,6 +60,10 @@ class _AnyOf:
         for value in values:
             mask |= self.by_value.get(value, 0)
         return mask
+
+    def one(self, value: str | None) -> int:
+        """The rules a profile holding the single ``value`` (None: nothing said) satisfies here."""
+        return self.free if value is None else self.free | self.by_value.get(value, 0)
 
 
 class _Window:
@@ -115,6 +124,7 @@ class RuleIndex:
             for score in _PAIN_SCALE
         ]
         self._needs: dict[str, int] = {}  # finding -> the rules whose health_all names it
+        self._needing_findings = 0  # every rule with a health_all
         self._named: dict[str, int] = {}  # complaint -> its rule, which a named diagnosis fires
         self._naming: dict[str, int] = {}  # complaint -> the rules whose conditions name it
         self.on_conditions = 0  # rules that may fire on their conditions (not only on a named diagnosis)
@@ -124,6 +134,7 @@ class RuleIndex:
             bit = 1 << position
             for finding in rule.health_all or ():
                 self._needs[finding] = self._needs.get(finding, 0) | bit
+                self._needing_findings |= bit
             if rule.diagnosis is not None:
                 self._named[rule.diagnosis] = self._named.get(rule.diagnosis, 0) | bit
             if rule.diagnosis is None or rule.has_match:
@@ -137,13 +148,16 @@ class RuleIndex:
     def holding(self, facts: Facts) -> int:
         """The rules whose conditions hold for ``facts``, complaints aside (a rule naming any is included)."""
         mask = self.on_conditions & self._severity[facts.severity]
-        mask &= self._areas.any(facts.areas) & self._causes.any(() if facts.cause is None else (facts.cause,))
-        mask &= self._phases.any((facts.phase,)) & self._goals.any(facts.goals)
+        mask &= self._areas.any(facts.areas) & self._causes.one(facts.cause)
+        mask &= self._phases.one(facts.phase) & self._goals.any(facts.goals)
         mask &= self._days.at(facts.days) & self._area_count.at(len(facts.areas))
         mask &= self._health_any.any(facts.health)
-        for finding, needing in self._needs.items():
-            if finding not in facts.health:
-                mask &= ~needing
+        if mask & self._needing_findings:  # some candidates need every one of some findings
+            unmet = 0
+            for finding, needing in self._needs.items():
+                if finding not in facts.health:
+                    unmet |= needing
+            mask &= ~unmet
         return mask
 
     def named(self, diagnoses: Collection[str]) -> int:
