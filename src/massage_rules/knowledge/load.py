@@ -28,7 +28,9 @@ from massage_rules.engine.plan import PlanKnowledge, compile_plan_settings
 from massage_rules.errors import KnowledgeError, Problem, close_match
 from massage_rules.knowledge import schema as s
 from massage_rules.knowledge.cache import CacheStore
+from massage_rules.knowledge.pack_files import pack_headers, plan_overrides
 from massage_rules.knowledge.packs import apply_overrides
+from massage_rules.knowledge.plain_text import control_characters
 from massage_rules.knowledge.yaml_files import YamlLoadError, load_yaml_text, locate
 from massage_rules.models import NoMassageNow, Note, OverrideStamp, Reason, ReasonEffect, Referral
 from massage_rules.rules.compiled import Tables, trusted
@@ -247,6 +249,11 @@ def _read(path: Path, checker: _Checker, cache: CacheStore | None = None) -> tup
     if not isinstance(data, dict):
         kind = "list" if isinstance(data, list) else type(data).__name__
         checker.error((name, 1, 1), f"must be a mapping of sections, not a {kind}")
+        return None
+    hostile = list(itertools.islice(control_characters(data), MAX_PROBLEMS_PER_FILE))
+    for line, column, message in hostile:  # refused before the shape is checked, so no message echoes one
+        checker.error((name, line, column), message)
+    if hostile:
         return None
     try:
         model = s.KnowledgeFile.model_validate(data)
@@ -634,11 +641,12 @@ def _compile(files: list[tuple[str, s.KnowledgeFile, Any]], checker: _Checker, c
     compiled, overrides, switched_off = apply_overrides(
         compiled, _each(files, "overrides"), checker, techniques, pack_of
     )
+    overrides = (*overrides, *plan_overrides(files, _each(files, "overrides"), checker, pack_of))
+    packs = pack_headers(files, checker, bundled_knowledge_paths())
     if any(p.severity_rank == 0 for p in checker.problems):
         raise KnowledgeError(checker.problems)
     compiled = [_finish(rule) for rule in compiled]
 
-    packs = tuple((m.pack.id, m.pack.version) for _, m, _ in files if m.pack is not None)
     version = "+".join(f"{pid}-{ver}" for pid, ver in packs) or "unversioned"
     frozen = MappingProxyType
     # Built once: the base exposes them read-only, and Tables reads the same objects.
