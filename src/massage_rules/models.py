@@ -14,7 +14,16 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, Literal, NoReturn, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from massage_rules._codes import looks_like_icd10, normalise_icd10
 from massage_rules.errors import ProfileError, close_match
@@ -549,6 +558,27 @@ class Recommendation(_Frozen):
     warnings: tuple[str, ...]
     sources: tuple[SourceRef, ...]
     knowledge: KnowledgeStamp
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_computed(cls, data: Any) -> Any:
+        """A result read back from its JSON carries ``safety_overrides``; it is computed, so drop it."""
+        if isinstance(data, dict) and "safety_overrides" in data:
+            data = {k: v for k, v in data.items() if k != "safety_overrides"}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def safety_overrides(self) -> tuple[OverrideStamp, ...]:
+        """The safety rules a pack switched off that would have applied to this client.
+
+        Every output shows these first: the answer lacks a restriction the core
+        knowledge would have made. Empty when no pack switched off a rule that matters here.
+        """
+        if not self.warnings or not self.knowledge.overrides:
+            return ()
+        said = set(self.warnings)
+        return tuple(o for o in self.knowledge.overrides if o.safety and switched_off_warning(o) in said)
 
 
 ObstacleKind = Literal["stopped", "referred", "forbidden", "not_allowed", "pressure_cap", "not_applicable", "no_points"]
