@@ -14,7 +14,15 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, Literal, NoReturn, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from massage_rules._codes import looks_like_icd10, normalise_icd10
 from massage_rules.errors import ProfileError, close_match
@@ -43,9 +51,10 @@ __all__ = [
     "Referral",
     "SourceRef",
     "UnmetRule",
+    "switched_off_warning",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 AvoidanceKind = Literal["forbidden", "pressure_cap", "not_allowed"]
 Outcome = Literal["treat", "refer", "refer_and_treat", "no_massage", "nothing_suitable"]
 ReasonEffect = Literal["goal", "condition", "score"]
@@ -484,14 +493,34 @@ class PackStamp(_Frozen):
     version: str
 
 
+SafetyEffect = Literal["refer_urgent", "refer_routine", "no_massage", "forbid", "cap_pressure", "allow_only"]
+
+
 class OverrideStamp(_Frozen):
-    """A rule that a pack switched off or re-weighted, and why; ``safety`` marks a safety rule switched off."""
+    """A rule or plan setting that a pack changed, and why.
+
+    ``action`` is ``disable`` (a rule switched off), ``reweight`` (a rule's points
+    changed) or ``replace`` (a plan setting, ``rule`` ``plan.<key>``, replaced).
+    ``safety`` marks a safety rule switched off, and ``effects`` says what that rule did.
+    """
 
     rule: str
-    action: Literal["disable", "reweight"]
+    action: Literal["disable", "reweight", "replace"]
     reason: str
     pack: str | None
     safety: bool = False
+    effects: tuple[SafetyEffect, ...] = ()
+
+
+def switched_off_warning(override: OverrideStamp) -> str:
+    """The warning a result carries when a safety rule that ``override`` switched off would apply to its client.
+
+    The same words in every output, next to :attr:`Recommendation.safety_overrides`.
+    """
+    return (
+        f"safety rule '{override.rule}' would apply to this client, but pack '{override.pack}' "
+        f"switched it off: {override.reason}"
+    )
 
 
 class KnowledgeStamp(_Frozen):
@@ -527,6 +556,10 @@ class Recommendation(_Frozen):
     warnings: tuple[str, ...]
     sources: tuple[SourceRef, ...]
     knowledge: KnowledgeStamp
+
+    # The safety rules a pack switched off that would have applied to this client: every output shows these
+    # first, since the answer lacks a restriction the core knowledge would have made.
+    safety_overrides: tuple[OverrideStamp, ...] = ()
 
 
 ObstacleKind = Literal["stopped", "referred", "forbidden", "not_allowed", "pressure_cap", "not_applicable", "no_points"]

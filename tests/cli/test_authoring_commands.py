@@ -87,7 +87,9 @@ def test_check_lists_errors_before_warnings(tmp_path: Path, capsys: pytest.Captu
     """Every problem is listed at once, errors first, even when the warning comes earlier in the file."""
     pack = tmp_path / "pack.yaml"
     pack.write_text(
-        "format: 1\nrules:\n  - {id: r1, text: x, when: {goals: [relax]}, score: {swedish: 1}, sources: [werner]}\n"
+        "format: 1\npack: {id: clinic, version: '1'}\n"
+        "sources:\n  - {id: leaflet, citation: Our leaflet., evidence: expert_opinion}\n"
+        "rules:\n  - {id: r1, text: x, when: {goals: [relax]}, score: {swedish: 1}, sources: [werner]}\n"
         "  - {id: r2, text: y, score: {swedsh: 1}, sources: [werner]}\n",
         encoding="utf-8",
     )
@@ -96,7 +98,7 @@ def test_check_lists_errors_before_warnings(tmp_path: Path, capsys: pytest.Captu
 
     lines = [format_problem(p) for p in check_knowledge([pack], base=BASE).problems]
     assert lines == [
-        f"{pack}:3:38: error: rule 'r1': goal 'relax' is not defined; did you mean 'relaxation'?",
-        f"{pack}:4:31: error: rule 'r2': technique 'swedsh' is not defined; did you mean 'swedish'?",
-        f"{pack}:1:1: warning: has no 'pack: {{id, version}}' header, so results cannot name the pack it is",
+        f"{pack}:6:38: error: rule 'r1': goal 'relax' is not defined; did you mean 'relaxation'?",
+        f"{pack}:7:31: error: rule 'r2': technique 'swedsh' is not defined; did you mean 'swedish'?",
+        f"{pack}:4:5: warning: rule 'leaflet': has no URL",
     ]

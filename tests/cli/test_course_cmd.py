@@ -157,7 +157,7 @@ def test_review_notes_changed_knowledge(course: Path, capsys: pytest.CaptureFixt
     """Reviewing with other knowledge than the course started with says so on stderr, and still answers."""
     extra = tmp_path / "clinic.yaml"
     extra.write_text(
-        "plan:\n  checks:\n"
+        "pack: {id: clinic, version: '1'}\nplan:\n  checks:\n"
         "    - {id: clinic_check, occasion: every_session, text: Ask about sleep., sources: [werner]}\n",
         encoding="utf-8",
     )

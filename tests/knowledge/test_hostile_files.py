@@ -100,7 +100,9 @@ def test_hostile_file_is_a_located_knowledge_error(name: str, data: bytes, expec
 def test_bom_is_accepted(tmp_path: Path, kb: mr.KnowledgeBase) -> None:
     """A UTF-8 byte-order mark at the start is skipped, not an error."""
     path = tmp_path / "bom.yaml"
-    path.write_bytes(b"\xef\xbb\xbf" + TECHNIQUE.format(id="extra", weight=1).encode())
+    path.write_bytes(
+        b"\xef\xbb\xbfpack: {id: clinic, version: '1'}\n" + TECHNIQUE.format(id="extra", weight=1).encode()
+    )
     assert "extra" in mr.load_knowledge([path]).techniques
 
 

@@ -8,6 +8,7 @@ import massage_rules as mr
 
 CLINIC_RULE = """\
 format: 1
+pack: {id: clinic, version: "1"}
 rules:
   - id: clinic_neck_on_blood_thinners
     text: A clinic's own note for neck pain in a client on blood thinners.

@@ -27,7 +27,7 @@ def _random_pack(kb: mr.KnowledgeBase, seed: int) -> str:
     def some(values: list[str], most: int) -> str:
         return "[" + ", ".join(rnd.sample(values, rnd.randint(1, most))) + "]"
 
-    lines = ["format: 1", "rules:"]
+    lines = ["format: 1", "pack: {id: random, version: '1'}", "rules:"]
     for i in range(RULES):
         when = []
         for key, values, most, chance in (

@@ -25,7 +25,7 @@ def _scoring_pack(kb: mr.KnowledgeBase, seed: int) -> str:
     """Seeded rules scoring one to three techniques each, penalties and ties in points included."""
     rnd = random.Random(seed)
     areas, goals, techniques = sorted(kb.areas), sorted(kb.goals), sorted(kb.techniques)
-    lines = ["format: 1", "rules:"]
+    lines = ["format: 1", "pack: {id: random, version: '1'}", "rules:"]
     for i in range(RULES):
         scores = ", ".join(
             f"{tech}: {rnd.choice([-1.0, 0.5, 1.0, 1.5, 2.5, 0.3])}"

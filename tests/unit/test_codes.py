@@ -112,11 +112,12 @@ def test_a_second_billing_section_is_a_knowledge_error(tmp_path: Path) -> None:
     """Two files may not both define the billing rule; the error names the first."""
     pack = tmp_path / "pack.yaml"
     pack.write_text(
+        "pack: {id: clinic, version: '1'}\n"
         "billing: {text: x, unit_minutes: 15, min_minutes_for_unit: 8, timed_cpt: ['97124'], sources: [walton]}\n"
     )
     with pytest.raises(mr.KnowledgeError) as caught:
         mr.load_knowledge([pack])
-    assert str(caught.value).startswith(f"{pack}:1:1: a second billing section; the first is in ")
+    assert str(caught.value).startswith(f"{pack}:2:1: a second billing section; the first is in ")
     assert str(caught.value).endswith("billing.yaml")
 
 

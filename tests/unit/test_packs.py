@@ -82,14 +82,16 @@ def test_verify_lists_switched_off_safety_rules(tmp_path: Path) -> None:
     path = tmp_path / "off.yaml"
     path.write_text(
         'format: 1\npack: {id: warm, version: "1"}\noverrides:\n'
-        "  - {rule: fever_stop, disable: true, disable_safety_rule: true, reason: We check temperature first.}\n",
+        "  - {rule: flare_no_deep, disable: true, disable_safety_rule: true,\n"
+        "     reason: Our physiotherapist grades every flare before deep work.}\n",
         encoding="utf-8",
     )
     broken = Path(__file__).parent / "data" / "broken_kb.yaml"
     report = mr.verify_knowledge(mr.load_knowledge([broken, path], bundled=False))
     switched = [f for f in report.warnings if f.kind == "switched_off"]
     assert [f.message for f in switched] == [
-        "safety rule 'fever_stop' is switched off by pack 'warm': We check temperature first."
+        "safety rule 'flare_no_deep' is switched off by pack 'warm': "
+        "Our physiotherapist grades every flare before deep work."
     ]
 
 

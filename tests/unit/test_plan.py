@@ -110,8 +110,9 @@ def test_plan_sources_are_cited_in_the_answer(kb: mr.KnowledgeBase) -> None:
 
 
 def _write(tmp_path: Path, text: str) -> Path:
+    """A clinic pack: its header, then ``text`` (so line numbers in messages are those of ``text``, plus one)."""
     path = tmp_path / "clinic.yaml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text("pack: {id: clinic, version: '1'}\n" + text, encoding="utf-8")
     return path
 
 
@@ -129,7 +130,7 @@ def test_loader_refuses_a_severity_rule_that_breaks_monotonicity(tmp_path: Path)
     with pytest.raises(mr.KnowledgeError) as info:
         mr.load_knowledge([path])
     assert str(info.value) == (
-        f"{path}:2:5: rule 'mild_more': a sessions rule keyed on severity must add sessions only from a minimum "
+        f"{path}:3:5: rule 'mild_more': a sessions rule keyed on severity must add sessions only from a minimum "
         "pain upward (or remove them only from a maximum downward), so more pain never means fewer sessions"
     )
 
@@ -149,21 +150,25 @@ def test_loader_checks_plan_advice_references(tmp_path: Path) -> None:
     with pytest.raises(mr.KnowledgeError) as info:
         mr.load_knowledge([path])
     assert str(info.value) == (
-        f"{path}:5:20: rule 'clinic_ice': technique 'swedsh' is not defined; did you mean 'swedish'?"
+        f"{path}:6:20: rule 'clinic_ice': technique 'swedsh' is not defined; did you mean 'swedish'?"
     )
 
 
 def test_clinic_file_can_replace_thresholds(tmp_path: Path) -> None:
-    """A later file's meaningful_change replaces the bundled one."""
+    """A later file's meaningful_change replaces the bundled one when an override says so, and is recorded."""
     path = _write(
         tmp_path,
+        "overrides:\n"
+        "  - {plan: meaningful_change, reason: Our outcome audit uses a three-point fall as important.}\n"
         "plan:\n"
-        "  meaningful_change: {pain_points: 3, pain_percent: 40, function_points: 2.5, worsening_points: 3,\n"
+        "  meaningful_change: {pain_points: 3, pain_percent: 40, function_points: 2.5, worsening_points: 2,\n"
         "                      recovered_pain_max: 1, text: Clinic thresholds., sources: [farrar01]}\n",
     )
-    plan = _plan(mr.load_knowledge([path]))
+    kb = mr.load_knowledge([path])
+    plan = _plan(kb)
     assert plan.meaningful_change is not None
     assert (plan.meaningful_change.pain_points, plan.meaningful_change.pain_percent) == (3, 40)
+    assert [(o.rule, o.action, o.pack) for o in kb.overrides] == [("plan.meaningful_change", "replace", "clinic")]
 
 
 def test_duplicate_plan_advice_ids_are_refused(tmp_path: Path) -> None:

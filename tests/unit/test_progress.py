@@ -221,7 +221,7 @@ def test_knowledge_without_thresholds_is_a_knowledge_error(tmp_path: Path) -> No
     head, _, _ = plan_text.partition("  # The minimal clinically important difference")
     _, _, tail = plan_text.partition("  maintenance:")
     (tmp_path / "plan.yaml").write_text(head + "  maintenance:" + tail, encoding="utf-8")
-    kb = mr.load_knowledge([*files, tmp_path / "plan.yaml"], bundled=False)
+    kb = mr.load_knowledge(sorted([*files, tmp_path / "plan.yaml"], key=lambda p: p.name), bundled=False)
     plan = mr.recommend(mr.ClientProfile(**BACK), kb).plan
     assert plan is not None
     assert plan.meaningful_change is None

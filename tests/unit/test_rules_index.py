@@ -26,7 +26,7 @@ def test_wide_rules_fire(tmp_path: Path) -> None:
     causes = sorted(kb.causes)
     extra = tmp_path / "wide.yaml"
     extra.write_text(
-        "format: 1\nrules:\n  - id: wide_rule\n    text: Fires for nearly anyone.\n"
+        "format: 1\npack: {id: clinic, version: '1'}\nrules:\n  - id: wide_rule\n    text: Fires for nearly anyone.\n"
         f"    when: {{areas: [{', '.join(areas)}], goals: [{', '.join(goals)}], causes: [{', '.join(causes)}]}}\n"
         "    note: A wide rule.\n    sources: [werner]\n",
         encoding="utf-8",
@@ -40,7 +40,8 @@ def test_rule_on_a_finding_and_a_complaint_fires(tmp_path: Path) -> None:
     """A rule that needs both a health finding and a matched complaint fires when both hold."""
     extra = tmp_path / "both.yaml"
     extra.write_text(
-        "format: 1\nrules:\n  - id: both_rule\n    text: Needs a finding and a complaint.\n"
+        "format: 1\npack: {id: clinic, version: '1'}\n"
+        "rules:\n  - id: both_rule\n    text: Needs a finding and a complaint.\n"
         "    when: {health_all: [anticoagulants], conditions: [chronic_low_back_pain]}\n"
         "    note: Both held.\n    sources: [werner]\n",
         encoding="utf-8",
@@ -78,7 +79,7 @@ def test_day_and_area_count_windows_are_tested(tmp_path: Path) -> None:
     """Rules on days since onset and on the number of areas fire exactly inside their windows."""
     extra = tmp_path / "windows.yaml"
     extra.write_text(
-        "format: 1\nrules:\n"
+        "format: 1\npack: {id: clinic, version: '1'}\nrules:\n"
         "  - id: early_days\n    text: First fortnight.\n"
         "    when: {days_since_onset: {min: 3, max: 14}}\n    note: Early.\n    sources: [werner]\n"
         "  - id: many_areas\n    text: Two areas or more.\n"
@@ -147,7 +148,7 @@ def test_severity_ranges_are_indexed_exactly(tmp_path: Path) -> None:
     """A rule on a severity range fires for every score inside it and none outside; an off-scale range never."""
     extra = tmp_path / "severity.yaml"
     extra.write_text(
-        "format: 1\nrules:\n"
+        "format: 1\npack: {id: clinic, version: '1'}\nrules:\n"
         "  - id: mid_pain\n    text: Moderate pain.\n"
         "    when: {areas: [lower_back], severity: {min: 4, max: 6}}\n    note: Mid.\n    sources: [werner]\n"
         "  - id: open_top\n    text: Pain of 9 or more.\n"

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from massage_rules.errors import Problem
 from massage_rules.knowledge.load import KnowledgeBase, bundled_knowledge_paths, check_paths
-from massage_rules.knowledge.yaml_files import YamlLoadError, load_yaml_text
 
 __all__ = ["CheckReport", "check_knowledge"]
 
@@ -86,27 +85,10 @@ def check_knowledge(
     if not files:
         return CheckReport((), (Problem(0, "<none>", 0, 0, "no knowledge files to check"),))
     loaded, problems = check_paths(files)
-    found = [*problems, *_pack_headers(extra if under else [])]
+    found = list(problems)  # a pack without a header is a load error now (see knowledge.pack_files)
     if loaded is not None:
         found += _lints(loaded)
     return CheckReport(tuple(str(f) for f in files), tuple(sorted(set(found))))
-
-
-def _pack_headers(packs: Sequence[Path]) -> list[Problem]:
-    """A warning for each file added on top of a base that does not say which pack it is."""
-    found: list[Problem] = []
-    for path in packs:
-        try:
-            data = load_yaml_text(path.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, YamlLoadError):  # the loader reported these already
-            continue
-        if isinstance(data, dict) and "pack" not in data:
-            found.append(
-                Problem(
-                    1, str(path), 1, 1, "has no 'pack: {id, version}' header, so results cannot name the pack it is"
-                )
-            )
-    return found
 
 
 def _lints(base: KnowledgeBase) -> list[Problem]:

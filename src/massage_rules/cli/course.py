@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from massage_rules.output.markup import terminal
 from massage_rules.output.text import _wrap
 
 if TYPE_CHECKING:
@@ -41,7 +42,9 @@ _ACTION_WORDS = {
 
 def render_review(review: ProgressReview, history: CourseHistory, plan: Plan, chart: str) -> str:
     """The review as a short text report with the pain chart."""
-    out = [f"Course review: {_STATUS_WORDS[review.status]}: {_ACTION_WORDS[review.action]}"]
+    out = [_wrap(warning, "!! ") for warning in review.warnings]
+    out += [""] if out else []
+    out.append(f"Course review: {_STATUS_WORDS[review.status]}: {_ACTION_WORDS[review.action]}")
     if review.sessions_done:
         out.append(
             f"  {review.sessions_done} session(s) since {history.started.isoformat()}; pain at the start "
@@ -77,7 +80,7 @@ def render_review(review: ProgressReview, history: CourseHistory, plan: Plan, ch
     if review.sources:
         out.append("")
         out.append("Sources: " + ", ".join(s.id for s in review.sources))
-    return "\n".join(out).rstrip() + "\n"
+    return terminal("\n".join(out).rstrip() + "\n")
 
 
 def _date(value: str) -> dt.date:
@@ -300,7 +303,9 @@ def _do_add(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
         return _report(line + "\n", saved)
     review = review_progress(result, updated.sessions, knowledge)
     summary = f"{_STATUS_WORDS[review.status]}: {_ACTION_WORDS[review.action]}"
-    return _report(f"{line}\n{summary}\n{_why_stop(review)}(see `massage-rules course review {args.history}`)\n", saved)
+    loud = "".join(_wrap(warning, "!! ") + "\n" for warning in review.warnings)
+    report = f"{loud}{line}\n{summary}\n{_why_stop(review)}(see `massage-rules course review {args.history}`)\n"
+    return _report(report, saved)
 
 
 def _why_stop(review: ProgressReview) -> str:

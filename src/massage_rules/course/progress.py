@@ -17,16 +17,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from massage_rules.errors import HistoryError, KnowledgeError, Problem, close_match
-from massage_rules.knowledge.load import KnowledgeBase, default_knowledge
+from massage_rules.knowledge.load import CompiledRule, KnowledgeBase, default_knowledge
 from massage_rules.models import (
     ClientProfile,
     NoMassageNow,
     Note,
+    OverrideStamp,
     Plan,
     Recommendation,
     Referral,
     SourceRef,
     _normalise_health,
+    switched_off_warning,
 )
 
 __all__ = ["ProgressReview", "SessionRecord", "Status", "review_progress", "session_record"]
@@ -175,9 +177,13 @@ class ProgressReview(_Frozen):
     session it was expected: change the approach or refer), ``worsening`` (pain
     meaningfully worse: stop and refer) or ``red_flag`` (a new finding brings a
     referral or rules massage out: stop and refer). ``sessions_left`` is None
-    when the planned course no longer applies.
+    when the planned course no longer applies. ``warnings`` come first and say what
+    a pack changed that this review rests on: a safety rule switched off that
+    applies to the client (or to a new finding), or the thresholds or advice of
+    the review replaced.
     """
 
+    warnings: tuple[str, ...] = ()
     status: Status
     action: Action
     course_stops: bool
@@ -227,6 +233,7 @@ class _Screening:
         self.referral: Referral | None = None
         self.no_massage: NoMassageNow | None = None
         self.restrictions: list[Note] = []
+        self.switched_off: list[OverrideStamp] = []  # safety rules a pack switched off that apply now
 
 
 def _screen_with_profile(profile: ClientProfile, new: Iterable[str], knowledge: KnowledgeBase) -> _Screening:
@@ -238,6 +245,7 @@ def _screen_with_profile(profile: ClientProfile, new: Iterable[str], knowledge: 
         return out
     before = recommend(profile, knowledge)
     after = recommend(ClientProfile(**{**profile.model_dump(), "health": health}), knowledge)
+    out.switched_off = list(after.safety_overrides)
     old_refs = {x.rule for x in before.referrals}
     fresh = [x for x in after.referrals if x.rule not in old_refs]
     if fresh:
@@ -259,17 +267,23 @@ def _screen_with_profile(profile: ClientProfile, new: Iterable[str], knowledge: 
     return out
 
 
+def _hit(rule: CompiledRule, findings: set[str]) -> bool:
+    """True when the rule's health condition holds for ``findings`` (its other conditions are not asked)."""
+    return (rule.health_all is not None and rule.health_all <= findings) or (
+        rule.health_any is not None and not rule.health_any.isdisjoint(findings)
+    )
+
+
 def _screen_findings_only(new: Iterable[str], knowledge: KnowledgeBase) -> _Screening:
     """Without a profile, treat a rule as firing when its health condition holds: cautious on purpose."""
     out = _Screening()
     findings = {entry.partition("@")[0] for entry in new}
     if not findings:
         return out
+    stamps = {o.rule: o for o in knowledge.overrides}
+    out.switched_off = [stamps[rule.id] for rule in knowledge.switched_off if _hit(rule, findings)]
     for rule in knowledge.rules:
-        hits = (rule.health_all is not None and rule.health_all <= findings) or (
-            rule.health_any is not None and not rule.health_any.isdisjoint(findings)
-        )
-        if not hits:
+        if not _hit(rule, findings):
             continue
         if rule.refer is not None and out.referral is None:
             out.referral = Referral(
@@ -286,6 +300,21 @@ def _screen_findings_only(new: Iterable[str], knowledge: KnowledgeBase) -> _Scre
         elif rule.is_safety:
             out.restrictions.append(Note(rule=rule.id, text=rule.text, sources=rule.sources))
     return out
+
+
+_REVIEW_SETTINGS = {"plan.meaningful_change": "thresholds", "plan.status_advice": "advice"}
+
+
+def _review_warnings(kb: KnowledgeBase, switched_off: Sequence[OverrideStamp]) -> tuple[str, ...]:
+    """What a pack changed that this review rests on: safety rules switched off that apply, then plan settings."""
+    said = [switched_off_warning(o) for o in switched_off]
+    said += [
+        f"this review's {_REVIEW_SETTINGS[o.rule]} ({o.rule}) come from pack '{o.pack}', not the core knowledge: "
+        f"{o.reason}"
+        for o in kb.overrides
+        if o.action == "replace" and o.rule in _REVIEW_SETTINGS
+    ]
+    return tuple(dict.fromkeys(said))
 
 
 def _knowledge_missing(what: str) -> KnowledgeError:
@@ -456,7 +485,9 @@ def review_progress(
         next_check_in = None
 
     cited = sorted({sid for note in (*reasons, *checks) for sid in note.sources if sid in kb.sources})
+    started = result_or_plan.safety_overrides if isinstance(result_or_plan, Recommendation) else ()
     return ProgressReview(
+        warnings=_review_warnings(kb, (*started, *screening.switched_off)),
         status=status,
         action=action,
         course_stops=action == "stop_and_refer",

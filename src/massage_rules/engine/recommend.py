@@ -24,6 +24,7 @@ from massage_rules.models import (
     MatchedCondition,
     NoMassageNow,
     Outcome,
+    OverrideStamp,
     PressureLimit,
     RankedTechnique,
     Recommendation,
@@ -110,6 +111,7 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
             no_massage = restrictions.every_area_ruled_out(facts)
     if no_massage is not None:
         cited.append(no_massage.sources)
+    switched_off = _switched_off(fired, facts, kb)
     answer = Recommendation(
         outcome=_outcome(no_massage, referral, techniques),
         profile=facts.profile,
@@ -125,6 +127,7 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         warnings=tuple(dict.fromkeys((*facts.code_notes, *restrictions.warnings, *_switched_off(fired, facts, kb)))),
         sources=tuple(kb.source_refs[source] for source in sorted({s for group in cited for s in group})),
         knowledge=kb.stamp,
+        safety_overrides=switched_off,
     )
     check_answer(answer, restrictions)
     return answer
@@ -160,12 +163,7 @@ def _matched(fired: Fired, facts: Facts, kb: KnowledgeBase) -> tuple[MatchedCond
     )
 
 
-def _switched_off(fired: Fired, facts: Facts, kb: KnowledgeBase) -> list[str]:
-    """A warning for each safety rule a pack switched off that would have fired for this profile."""
+def _switched_off(fired: Fired, facts: Facts, kb: KnowledgeBase) -> tuple[OverrideStamp, ...]:
+    """The safety rules a pack switched off that would have fired for this profile, as their override stamps."""
     stamps = {o.rule: o for o in kb.overrides}
-    return [
-        f"safety rule '{rule.id}' would apply to this client, but pack '{stamps[rule.id].pack}' "
-        f"switched it off: {stamps[rule.id].reason}"
-        for rule in kb.switched_off
-        if holds(rule, facts, fired.complaints)
-    ]
+    return tuple(stamps[rule.id] for rule in kb.switched_off if holds(rule, facts, fired.complaints))

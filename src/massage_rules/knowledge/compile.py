@@ -11,8 +11,10 @@ from massage_rules.errors import KnowledgeError
 from massage_rules.knowledge import schema as s
 from massage_rules.knowledge.base import KnowledgeBase
 from massage_rules.knowledge.checker import Checker, Located, each, origin, unique
+from massage_rules.knowledge.pack_files import pack_headers, plan_overrides
 from massage_rules.knowledge.packs import apply_overrides
 from massage_rules.knowledge.plan_settings import compile_plan_settings
+from massage_rules.knowledge.reading import bundled_knowledge_paths
 from massage_rules.knowledge.rule import CompiledRule, when_fields, with_answer_parts
 from massage_rules.models import KnowledgeStamp, PackStamp, SourceRef
 
@@ -178,11 +180,12 @@ def compile_knowledge(
     compiled, overrides, switched_off = apply_overrides(
         compiled, each(files, "overrides"), checker, techniques, pack_of
     )
+    overrides = (*overrides, *plan_overrides(files, each(files, "overrides"), checker, pack_of))
+    packs = pack_headers(files, checker, bundled_knowledge_paths())
     if any(p.severity_rank == 0 for p in checker.problems):
         raise KnowledgeError(checker.problems)
     compiled = [with_answer_parts(rule) for rule in compiled]
 
-    packs = tuple((m.pack.id, m.pack.version) for _, m, _ in files if m.pack is not None)
     version = "+".join(f"{pid}-{ver}" for pid, ver in packs) or "unversioned"
     frozen = MappingProxyType
     technique_map = {k: v.value for k, v in sorted(techniques.items())}

@@ -22,7 +22,7 @@ from massage_rules.knowledge.base import KnowledgeBase
 from massage_rules.knowledge.cache import CacheStore
 from massage_rules.knowledge.checker import Checker
 from massage_rules.knowledge.compile import compile_knowledge
-from massage_rules.knowledge.reading import read_file
+from massage_rules.knowledge.reading import bundled_knowledge_paths, read_file
 from massage_rules.knowledge.rule import CompiledRule
 
 __all__ = [
@@ -33,19 +33,6 @@ __all__ = [
     "default_knowledge",
     "load_knowledge",
 ]
-
-
-def bundled_knowledge_paths() -> tuple[Path, ...]:
-    """The bundled knowledge files: inside the installed package, or at the source checkout's root.
-
-    A plain path next to this module, as ``importlib.resources`` would give for a
-    package on disk (the only kind that works here), without importing its readers.
-    """
-    here = Path(__file__).resolve().parent  # a wheel puts the files beside this module
-    found = tuple(sorted(here.glob("*.yaml")))
-    if not found:  # an editable install or a source checkout: the files stay at the repository root
-        found = tuple(sorted((here.parents[2] / "knowledge").glob("*.yaml")))
-    return found
 
 
 def load_knowledge(extra: Sequence[str | Path] = (), *, bundled: bool = True) -> KnowledgeBase:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import stat
 import unicodedata
 from collections.abc import Mapping
@@ -15,12 +16,26 @@ from massage_rules.errors import close_match
 from massage_rules.knowledge import schema as s
 from massage_rules.knowledge.cache import CacheStore
 from massage_rules.knowledge.checker import Checker
+from massage_rules.knowledge.plain_text import control_characters
 from massage_rules.knowledge.yaml_files import YamlLoadError, load_yaml_text, locate
 
-__all__ = ["MAX_FILE_BYTES", "read_file"]
+__all__ = ["MAX_FILE_BYTES", "bundled_knowledge_paths", "read_file"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_PROBLEMS_PER_FILE = 50
+
+
+def bundled_knowledge_paths() -> tuple[Path, ...]:
+    """The bundled knowledge files: inside the installed package, or at the source checkout's root.
+
+    A plain path next to this module, as ``importlib.resources`` would give for a
+    package on disk (the only kind that works here), without importing its readers.
+    """
+    here = Path(__file__).resolve().parent  # a wheel puts the files beside this module
+    found = tuple(sorted(here.glob("*.yaml")))
+    if not found:  # an editable install or a source checkout: the files stay at the repository root
+        found = tuple(sorted((here.parents[2] / "knowledge").glob("*.yaml")))
+    return found
 
 
 def read_file(
@@ -60,6 +75,11 @@ def read_file(
     if not isinstance(data, dict):
         kind = "list" if isinstance(data, list) else type(data).__name__
         checker.error((name, 1, 1), f"must be a mapping of sections, not a {kind}")
+        return None
+    hostile = list(itertools.islice(control_characters(data), MAX_PROBLEMS_PER_FILE))
+    for line, column, message in hostile:  # refused before the shape is checked, so no message echoes one
+        checker.error((name, line, column), message)
+    if hostile:
         return None
     try:
         model = s.KnowledgeFile.model_validate(data)

@@ -7,7 +7,9 @@ checked later, in ``_knowledge``.
 """
 
 import math
+import re
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -42,6 +44,9 @@ def _finite(value: float) -> float:
     return value
 
 
+_URL_UNSAFE = re.compile(r"[\s<>\"'`\\{}|^]")
+
+
 class Source(_Strict):
     """A published source that rules cite."""
 
@@ -51,6 +56,20 @@ class Source(_Strict):
     evidence: Evidence
     year: int | None = Field(default=None, ge=1800, le=2100)
     takes: Text | None = None  # what the rule base takes from it, for the sources page
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, value: str | None) -> str | None:
+        """Only a web address: outputs link to it (a CDS Hooks card, a handout), so no ``javascript:``."""
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("https", "http") or not parts.netloc:
+            shown = value if len(value) <= 60 else value[:57] + "..."
+            raise ValueError(f"must be an https: (or http:) web address, not {shown!r}")
+        if len(value) > 2000 or _URL_UNSAFE.search(value):
+            raise ValueError("holds a space, a quote or one of <>`\\{}|^; percent-encode it")
+        return value
 
 
 class Named(_Strict):
@@ -383,23 +402,43 @@ class Billing(_Strict):
         return self
 
 
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+
+
 class Pack(_Strict):
-    """Who wrote a knowledge file, and which version it is."""
+    """Who wrote a knowledge file, and which version it is. A clinic pack must have one (see ``packs``)."""
 
     id: Id
-    version: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    version: str
     title: Text | None = None
+
+    @field_validator("version")
+    @classmethod
+    def _plain_version(cls, value: str) -> str:
+        """Versions are joined into the knowledge stamp (``core-0.2.0+clinic-1``): letters, digits, '.', '_', '-'."""
+        if not _VERSION.fullmatch(value):
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            raise ValueError(
+                f"{shown!r} is not a version: 1-40 letters, digits, '.', '_' or '-', starting with a letter or digit"
+            )
+        return value
+
+
+PlanSetting = Literal["reassess", "meaningful_change", "status_advice"]
 
 
 class Override(_Strict):
-    """Change a rule defined in another file, by id: switch it off or re-weight its scores.
+    """Change a rule defined in another file, by id (switch it off or re-weight it), or replace a plan setting.
 
     Nothing is replaced silently: every override names its reason, and switching off a
     safety rule (one that forbids, caps, restricts, refers or stops massage) also needs
-    ``disable_safety_rule: true``; every result then lists the override.
+    ``disable_safety_rule: true``; every result then lists the override. Some rules are
+    locked and no override may touch them (see ``packs``). ``plan: <key>`` says that
+    this file's ``plan.<key>`` replaces the one an earlier file gave.
     """
 
-    rule: RuleId
+    rule: RuleId | None = None
+    plan: PlanSetting | None = None
     reason: Text
     disable: bool = False
     disable_safety_rule: bool = False
@@ -414,6 +453,12 @@ class Override(_Strict):
 
     @model_validator(mode="after")
     def _one_action(self) -> Self:
+        if (self.rule is None) == (self.plan is None):
+            raise ValueError("give exactly one of 'rule' (a rule id) or 'plan' (a plan setting)")
+        if self.plan is not None:
+            if self.disable or self.disable_safety_rule or self.score is not None:
+                raise ValueError("a plan override takes only 'plan' and 'reason'; the new setting goes under 'plan:'")
+            return self
         if self.disable_safety_rule and not self.disable:
             raise ValueError("disable_safety_rule needs disable: true")
         if self.disable == (self.score is not None):

@@ -1,7 +1,10 @@
 """A client handout: the plan and after-care as Markdown that reads well on paper.
 
 It speaks to the client, not the therapist: no scores or rule ids, plain
-words, and the sources at the end. Plan fields added after this module was
+words, and the sources at the end. Every text from the knowledge is escaped
+(:func:`~massage_rules.output.markup.markdown`), so a pack's text shows as
+written and never as markup; a safety rule a pack switched off for this client
+is the first thing it says. Plan fields added after this module was
 written (after-care advice, progress checks) are rendered generically, so the
 handout shows whatever the plan holds.
 """
@@ -13,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from massage_rules.models import Plan, Recommendation
+from massage_rules.output.markup import effects_in_words, markdown, web_url
 
 __all__ = ["render_markdown"]
 
@@ -39,13 +43,14 @@ def _range(low: int, high: int) -> str:
 
 
 def _item_text(item: Any) -> str:
+    """One plan entry as escaped Markdown."""
     if isinstance(item, BaseModel):
         for name in ("text", "reason", "advice", "description", "name"):
             value = getattr(item, name, None)
             if isinstance(value, str) and value:
-                return value
-        return "; ".join(f"{_words(k)}: {v}" for k, v in item.model_dump().items() if v not in (None, (), []))
-    return str(item)
+                return markdown(value)
+        return markdown("; ".join(f"{_words(k)}: {v}" for k, v in item.model_dump().items() if v not in (None, (), [])))
+    return markdown(str(item))
 
 
 def _generic(name: str, value: Any) -> list[str]:
@@ -88,6 +93,13 @@ def render_markdown(result: Recommendation) -> str:
     """Render ``result`` as a printable Markdown handout for the client."""
     p = result.profile
     out = ["# Your massage plan", ""]
+    for override in result.safety_overrides:
+        out += [
+            f"> **Please note: your clinic has switched off a standard safety precaution that applies to you** "
+            f"({markdown(effects_in_words(override))}). The clinic's reason: {markdown(override.reason)} "
+            "Please talk to your therapist about it before your session.",
+            "",
+        ]
     out += [f"*For: {', '.join(_words(a) for a in p.areas)} · goals: {', '.join(_words(g) for g in p.goals)}*", ""]
 
     for referral in result.referrals:
@@ -97,17 +109,19 @@ def render_markdown(result: Recommendation) -> str:
             if referral.massage_meanwhile
             else "Please do not book massage until a doctor has seen you."
         )
-        out += [f"> **Please see a doctor {when}.** {referral.reason} {meanwhile}", ""]
+        out += [f"> **Please see a doctor {when}.** {markdown(referral.reason)} {meanwhile}", ""]
     if result.no_massage is not None:
         nm = result.no_massage
-        out += [f"> **No massage for now.** {nm.reason} Please come back {nm.come_back}.", ""]
+        out += [f"> **No massage for now.** {markdown(nm.reason)} Please come back {markdown(nm.come_back)}.", ""]
 
     if result.techniques:
         out += ["## What we will do", ""]
         for t in result.techniques:
             where = ", ".join(_words(a) for a in t.areas)
             skip = f" (not on {', '.join(_words(a) for a in t.skip_areas)})" if t.skip_areas else ""
-            out.append(f"- **{t.name}** on {where}{skip}; pressure {t.pressure_min}–{t.pressure_max} on a 0–5 scale.")
+            out.append(
+                f"- **{markdown(t.name)}** on {where}{skip}; pressure {t.pressure_min}–{t.pressure_max} on a 0–5 scale."
+            )
         out.append("")
     elif result.outcome == "nothing_suitable":
         out += ["Your therapist will discuss the options with you; no standard technique fits yet.", ""]
@@ -118,15 +132,16 @@ def render_markdown(result: Recommendation) -> str:
     if result.avoided or result.pressure_limits:
         out += ["## What we will avoid, and why", ""]
         reasons = dict.fromkeys([*(lim.reason for lim in result.pressure_limits), *(a.reason for a in result.avoided)])
-        out += [f"- {reason}" for reason in reasons]
+        out += [f"- {markdown(reason)}" for reason in reasons]
         out.append("")
 
     sources = [s for s in result.sources if s.id not in _billing_only(result)]
     if sources:
         out += ["## Sources", ""]
         for i, src in enumerate(sources, 1):
-            link = f" <{src.url}>" if src.url else ""
-            out.append(f"{i}. {src.citation}{link}")
+            url = web_url(src.url)
+            link = f" <{url}>" if url else ""
+            out.append(f"{i}. {markdown(src.citation)}{link}")
         out.append("")
-    out.append(f"*Prepared with massage_rules, knowledge {result.knowledge.version}.*")
+    out.append(f"*Prepared with massage_rules, knowledge {markdown(result.knowledge.version)}.*")
     return "\n".join(out) + "\n"

@@ -2,7 +2,10 @@
 
 Both are plain JSON-ready dicts, built only from the result, so the same result
 always gives the same output (ids are UUID5s of the content). Nothing here adds
-clinical judgement: every line comes from the result and names its rule.
+clinical judgement: every line comes from the result and names its rule. Text
+from the knowledge is escaped for where it goes (Markdown in a card's detail and
+in FHIR annotations, XHTML in the narrative); links are web addresses only.
+A safety rule a pack switched off for this client comes first in both.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from fractions import Fraction
 from typing import Any, Final
 
 from massage_rules._codes import is_icd10_code
-from massage_rules.models import Recommendation, Referral
+from massage_rules.models import OverrideStamp, Recommendation, Referral
+from massage_rules.output.markup import effects_in_words, markdown, web_url
 
 __all__ = [
     "CPT_SYSTEM",
@@ -64,8 +68,9 @@ def _cited(result: Recommendation, source_ids: tuple[str, ...] | list[str]) -> l
     links = []
     for ident in dict.fromkeys(source_ids):
         src = by_id.get(ident)
-        if src is not None and src.url:
-            links.append({"label": _summary(f"[{src.id}] {src.citation}"), "url": src.url, "type": "absolute"})
+        url = web_url(src.url) if src is not None else None
+        if src is not None and url:
+            links.append({"label": _summary(f"[{src.id}] {src.citation}"), "url": url, "type": "absolute"})
     return links
 
 
@@ -94,7 +99,7 @@ def _referral_card(result: Recommendation, referral: Referral) -> dict[str, Any]
     )
     detail = (
         f"**{'Urgent referral' if urgent else 'Referral'} to a physician** (rule `{referral.rule}`)\n\n"
-        f"{referral.reason}\n\n{meanwhile}\n\nSources: {', '.join(referral.sources)}"
+        f"{markdown(referral.reason)}\n\n{meanwhile}\n\nSources: {', '.join(referral.sources)}"
     )
     links = _cited(result, referral.sources)
     card: dict[str, Any] = {
@@ -108,11 +113,31 @@ def _referral_card(result: Recommendation, referral: Referral) -> dict[str, Any]
     return _finish(card)
 
 
+def _override_card(result: Recommendation, override: OverrideStamp) -> dict[str, Any]:
+    """A card for a safety rule a pack switched off that applies to this client, at that rule's own indicator."""
+    effects = effects_in_words(override)
+    detail = (
+        f"**A safety rule that applies to this client is switched off** (rule `{override.rule}`, "
+        f"pack `{override.pack}`)\n\nThe core knowledge would have given {markdown(effects)}; this answer does "
+        f"not.\n\nThe pack's reason: {markdown(override.reason)}"
+    )
+    return _finish(
+        {
+            "summary": _summary(f"Safety rule {override.rule} switched off by pack {override.pack}: {effects}"),
+            "indicator": "critical" if "refer_urgent" in override.effects else "warning",
+            "detail": detail,
+            "source": _source(result, []),
+        }
+    )
+
+
 def _plan_detail(result: Recommendation) -> str:
     lines = ["| Rank | Technique | CPT | Pressure (0-5) | Areas | Score |", "|---|---|---|---|---|---|"]
     for t in result.techniques:
         where = ", ".join(t.areas) + (f" (skip {', '.join(t.skip_areas)})" if t.skip_areas else "")
-        lines.append(f"| {t.rank} | {t.name} | {t.cpt} | {t.pressure_min}-{t.pressure_max} | {where} | {t.score:g} |")
+        lines.append(
+            f"| {t.rank} | {markdown(t.name)} | {t.cpt} | {t.pressure_min}-{t.pressure_max} | {where} | {t.score:g} |"
+        )
     if result.plan is not None:
         p = result.plan
         lines += [
@@ -127,18 +152,18 @@ def _plan_detail(result: Recommendation) -> str:
         lines += ["", "**Pressure limits:**"]
         for limit in result.pressure_limits:
             place = f"on {limit.area}" if limit.area else "everywhere"
-            lines.append(f"- at most {limit.max_pressure}/5 {place} (rule `{limit.rule}`): {limit.reason}")
+            lines.append(f"- at most {limit.max_pressure}/5 {place} (rule `{limit.rule}`): {markdown(limit.reason)}")
     if result.avoided:
         lines += ["", "**Avoid:**"]
         grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
         for a in result.avoided:
             grouped[(a.rule, a.reason)].append(f"{a.technique} on {a.area}" if a.area else a.technique)
         for (rule, reason), what in grouped.items():
-            lines.append(f"- {', '.join(what)} (rule `{rule}`): {reason}")
+            lines.append(f"- {', '.join(what)} (rule `{rule}`): {markdown(reason)}")
     for note in result.notes:
-        lines += ["", f"*Note:* {note.text} (rule `{note.rule}`)"]
+        lines += ["", f"*Note:* {markdown(note.text)} (rule `{note.rule}`)"]
     for warning in result.warnings:
-        lines += ["", f"*Warning:* {warning}"]
+        lines += ["", f"*Warning:* {markdown(warning)}"]
     return "\n".join(lines)
 
 
@@ -188,20 +213,25 @@ def _subject(subject: str | None) -> dict[str, Any]:
 def to_cds_hooks_cards(result: Recommendation, *, subject: str | None = None) -> list[dict[str, Any]]:
     """The result as HL7 CDS Hooks cards, most urgent first.
 
-    One card per referral (``critical`` when urgent, else ``warning``), one for
+    First a card for each safety rule a pack switched off that applies to this
+    client, at the indicator that rule's own card would have had (``critical``
+    for an urgent referral, else ``warning``); then one card per referral
+    (``critical`` when urgent, else ``warning``), one for
     "no massage now" (``warning``), and one for the plan with a suggestion per
     top technique (``warning`` when the plan was adjusted by a pressure cap, an
     avoidance or a referral, ``info`` otherwise). ``subject`` is the FHIR
     reference of the patient (``"Patient/123"``) used in suggested orders.
     """
-    cards = [_referral_card(result, referral) for referral in result.referrals]
+    cards = [_override_card(result, override) for override in result.safety_overrides]
+    cards += [_referral_card(result, referral) for referral in result.referrals]
     if result.no_massage is not None:
         nm = result.no_massage
         links = _cited(result, nm.sources)
         card: dict[str, Any] = {
             "summary": _summary(f"No massage now: {nm.reason}"),
             "indicator": "warning",
-            "detail": f"**No massage now** (rule `{nm.rule}`)\n\n{nm.reason}\n\nCome back {nm.come_back}.",
+            "detail": f"**No massage now** (rule `{nm.rule}`)\n\n{markdown(nm.reason)}\n\n"
+            f"Come back {markdown(nm.come_back)}.",
             "source": _source(result, links),
         }
         if links:
@@ -244,7 +274,12 @@ def _timing(result: Recommendation) -> dict[str, Any] | None:
 
 def _narrative(result: Recommendation, activities: list[dict[str, Any]]) -> dict[str, str]:
     """The human-readable XHTML a FHIR resource should carry, so any EHR can show the plan."""
-    parts = [f"<p>Medical massage plan: {html.escape(result.outcome.replace('_', ' '))}.</p>"]
+    parts = [
+        f"<p><strong>Safety rule {html.escape(o.rule)} is switched off by pack {html.escape(str(o.pack))}: "
+        f"{html.escape(o.reason)}</strong></p>"
+        for o in result.safety_overrides
+    ]
+    parts.append(f"<p>Medical massage plan: {html.escape(result.outcome.replace('_', ' '))}.</p>")
     if result.plan is not None:
         p = result.plan
         parts.append(
@@ -327,11 +362,18 @@ def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> d
                 }
             }
         )
-    notes = [{"text": n.text} for n in result.notes] + [{"text": w} for w in result.warnings]
+    # Annotation.text is Markdown in FHIR R4: escaped, so that no text becomes markup.
+    notes = [{"text": markdown(n.text)} for n in result.notes] + [{"text": markdown(w)} for w in result.warnings]
     if result.no_massage is not None:
-        notes.insert(
-            0, {"text": f"No massage now: {result.no_massage.reason} Come back {result.no_massage.come_back}."}
-        )
+        nm = result.no_massage
+        notes.insert(0, {"text": markdown(f"No massage now: {nm.reason} Come back {nm.come_back}.")})
+    notes[:0] = [
+        {
+            "text": f"**SAFETY RULE SWITCHED OFF** ({markdown(o.rule)}, pack {markdown(str(o.pack))}): "
+            f"{markdown(o.reason)}"
+        }
+        for o in result.safety_overrides
+    ]
     plan: dict[str, Any] = {
         "resourceType": "CarePlan",
         "status": "draft",

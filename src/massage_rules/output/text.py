@@ -5,9 +5,10 @@ from __future__ import annotations
 import textwrap
 from collections import defaultdict
 
-from massage_rules.models import Plan, Recommendation
+from massage_rules.models import Plan, Recommendation, switched_off_warning
+from massage_rules.output.markup import effects_in_words, terminal
 
-__all__ = ["render_plan_extras", "render_text"]
+__all__ = ["render_plan_extras", "render_text", "safety_banner"]
 
 WIDTH = 88
 
@@ -23,7 +24,7 @@ def _wrap(text: str, indent: str) -> str:
 def render_text(result: Recommendation) -> str:
     """Render ``result`` as a short report: referral, techniques, avoidances, plan, notes."""
     p = result.profile
-    out: list[str] = []
+    out: list[str] = safety_banner(result)
     timing = p.phase or ""
     if p.days_since_onset is not None:
         timing += f" (day {p.days_since_onset})"
@@ -133,12 +134,33 @@ def render_text(result: Recommendation) -> str:
         out.append("Matched: " + ", ".join(f"{c.name} ({c.matched_by})" for c in result.conditions))
     for note in result.notes:
         out.append(_wrap(f"Note: {note.text} [{note.rule}]", ""))
+    shown = {switched_off_warning(o) for o in result.safety_overrides}
     for warning in result.warnings:
-        out.append(_wrap(f"Warning: {warning}", ""))
+        if warning not in shown:  # the banner at the top said it already
+            out.append(_wrap(f"Warning: {warning}", ""))
     if result.sources:
         out.append("Sources: " + ", ".join(s.id for s in result.sources))
     out.append(f"Knowledge: {result.knowledge.version} ({result.knowledge.content_hash[:12]})")
-    return "\n".join(out).rstrip() + "\n"
+    if result.knowledge.overrides:
+        changed = ", ".join(f"{o.rule} ({o.action}, pack {o.pack})" for o in result.knowledge.overrides)
+        out.append(_wrap(f"Overrides: {changed}", ""))
+    return terminal("\n".join(out).rstrip() + "\n")
+
+
+def safety_banner(result: Recommendation) -> list[str]:
+    """The lines that open the report when a pack switched off a safety rule that applies to this client."""
+    out: list[str] = []
+    for override in result.safety_overrides:
+        out.append(f"!! SAFETY RULE SWITCHED OFF [{override.rule}] by pack '{override.pack}'")
+        out.append(
+            _wrap(
+                f"It applies to this client: the core knowledge would have given {effects_in_words(override)}. "
+                f"This answer does not. The pack's reason: {override.reason}",
+                "!! ",
+            )
+        )
+        out.append("")
+    return out
 
 
 def render_plan_extras(plan: Plan) -> list[str]:
