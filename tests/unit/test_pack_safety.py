@@ -6,6 +6,7 @@ files with their exact file:line messages are in tests/knowledge/bad/.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def test_course_add_with_a_finding_under_a_locked_pack_is_refused(
     history = tmp_path / "anna.yaml"
     assert _run(admin_main, capsys, "course", "start", "--profile", str(profile), "--out", str(history))[0] == 0
     pack = _write(tmp_path, "dvt.yaml", DVT_PACK)
-    add = ["course", "add", str(history), "--date", "2099-01-01", "--pain-before", "5", "--pain-after", "4"]
+    add = ["course", "add", str(history), "--pain-before", "5", "--pain-after", "4"]  # dated today
     code, out, err = _run(admin_main, capsys, *add, "--health", "suspected_dvt", "--knowledge", str(pack))
     assert code == 1
     assert "ON TRACK" not in out
@@ -171,7 +172,9 @@ def test_a_switched_off_urgent_referral_would_be_a_critical_card(off_result: mr.
         effects=("refer_urgent",),
     )
     knowledge = off_result.knowledge.model_copy(update={"overrides": (urgent,)})
-    result = off_result.model_copy(update={"knowledge": knowledge, "warnings": (switched_off_warning(urgent),)})
+    result = off_result.model_copy(
+        update={"knowledge": knowledge, "warnings": (switched_off_warning(urgent),), "safety_overrides": (urgent,)}
+    )
     cards = to_cds_hooks_cards(result)
     assert (cards[0]["indicator"], "some_urgent_refer" in cards[0]["summary"]) == ("critical", True)
 
@@ -192,7 +195,7 @@ def test_course_review_says_first_that_a_rule_for_a_new_finding_is_off(
     pack = _write(tmp_path, "off.yaml", OFF_PACK)
     start = ["course", "start", "--profile", str(profile), "--out", str(history), "--knowledge", str(pack)]
     assert _run(admin_main, capsys, *start)[0] == 0
-    add = ["course", "add", str(history), "--date", "2099-01-01", "--pain-before", "5", "--pain-after", "4"]
+    add = ["course", "add", str(history), "--pain-before", "5", "--pain-after", "4"]  # dated today
     code, out, _ = _run(admin_main, capsys, *add, "--health", "anticoagulants", "--knowledge", str(pack))
     assert code == 0
     assert out.startswith("!! safety rule 'anticoagulants_gentle' would apply to this client, but pack 'clinic'")
@@ -208,7 +211,7 @@ def test_review_of_a_plan_alone_names_the_switched_off_rule(off_kb: mr.Knowledge
     profile = mr.ClientProfile(areas=["lower_back"], severity=5, phase="chronic", goals=["pain_relief"])
     plan = mr.recommend(profile, off_kb).plan
     assert plan is not None
-    session = {"date": "2099-01-01", "pain_before": 5, "pain_after": 4, "health": ["anticoagulants"]}
+    session = {"date": dt.date.today().isoformat(), "pain_before": 5, "pain_after": 4, "health": ["anticoagulants"]}
     review = mr.review_progress(plan, [session], off_kb)
     assert review.warnings[0].startswith("safety rule 'anticoagulants_gentle' would apply to this client")
 
@@ -263,7 +266,7 @@ def _course_worsens(kb: mr.KnowledgeBase) -> mr.ProgressReview:
     profile = mr.ClientProfile(areas=["lower_back"], severity=5, phase="chronic", goals=["pain_relief"])
     result = mr.recommend(profile, kb)
     sessions = [
-        {"date": "2099-01-01", "pain_before": 5, "pain_after": 5},
+        {"date": dt.date.today().isoformat(), "pain_before": 5, "pain_after": 5},
         {"date": "2099-01-08", "pain_before": 9, "pain_after": 9},
     ]
     return mr.review_progress(result, sessions, kb)

@@ -29,6 +29,7 @@ from massage_rules.models import (
     RankedTechnique,
     Recommendation,
     Referral,
+    switched_off_warning,
 )
 from massage_rules.rules.facts import Facts
 from massage_rules.rules.firing import Fired, fire, holds
@@ -124,7 +125,9 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         plan=plan,
         conditions=_matched(fired, facts, kb),
         notes=notes,
-        warnings=tuple(dict.fromkeys((*facts.code_notes, *restrictions.warnings, *_switched_off(fired, facts, kb)))),
+        warnings=tuple(
+            dict.fromkeys((*facts.code_notes, *restrictions.warnings, *(switched_off_warning(o) for o in switched_off)))
+        ),
         sources=tuple(kb.source_refs[source] for source in sorted({s for group in cited for s in group})),
         knowledge=kb.stamp,
         safety_overrides=switched_off,
