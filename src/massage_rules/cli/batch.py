@@ -45,6 +45,7 @@ _string = encode_basestring_ascii  # one JSON string, in C
 
 
 def _dumps(value: object) -> str:
+    """Compact JSON, ASCII only, so any id or message survives any terminal or file encoding."""
     return json.dumps(value, separators=(",", ":"))
 
 
