@@ -56,6 +56,7 @@ if _typing.TYPE_CHECKING:
     from massage_rules.authoring.verify import VerifyFinding, VerifyReport, verify_knowledge
     from massage_rules.course.progress import ProgressReview, SessionRecord, review_progress
     from massage_rules.engine.explain import explain
+    from massage_rules.engine.profile_rows import ProfileRow, read_profiles
     from massage_rules.output.interop import to_cds_hooks_cards, to_fhir_careplan
 
 # Imported on first use, so that `suggest` and `import massage_rules` do not pay for them.
@@ -66,6 +67,8 @@ _LAZY = {
     "VerifyFinding": "authoring.verify",
     "VerifyReport": "authoring.verify",
     "verify_knowledge": "authoring.verify",
+    "ProfileRow": "engine.profile_rows",
+    "read_profiles": "engine.profile_rows",
     "ProgressReview": "course.progress",
     "SessionRecord": "course.progress",
     "review_progress": "course.progress",
@@ -117,6 +120,7 @@ __all__ = [
     "PressureLimit",
     "Problem",
     "ProfileError",
+    "ProfileRow",
     "ProgressReview",
     "RankedTechnique",
     "Reason",
@@ -133,6 +137,7 @@ __all__ = [
     "check_knowledge",
     "explain",
     "load_knowledge",
+    "read_profiles",
     "recommend",
     "recommend_many",
     "review_progress",

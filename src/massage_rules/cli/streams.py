@@ -16,6 +16,7 @@ the reader leaves, so ``suggest ... | head -1`` still exits 0.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any, TextIO
 
@@ -27,6 +28,7 @@ __all__ = [
     "OutputError",
     "ReaderLeftError",
     "discard_stdout",
+    "say",
 ]
 
 EXIT_OUTPUT = 4
@@ -96,3 +98,13 @@ def discard_stdout(stream: TextIO | None = None) -> None:
             os.close(devnull)
     except (OSError, ValueError, AttributeError):  # no file descriptor (a test's capture): nothing to protect
         pass
+
+
+def say(line: str) -> None:
+    """One diagnostic line on stderr; if stderr is closed too, nothing more can be said."""
+    if sys.stderr is None:
+        return
+    # A value echoed in a message may hold a newline or a control character; keep it one line.
+    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr)

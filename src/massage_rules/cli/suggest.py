@@ -21,6 +21,7 @@ from massage_rules.cli.streams import (
     OutputError,
     ReaderLeftError,
     discard_stdout,
+    say,
 )
 
 if TYPE_CHECKING:  # imported lazily at run time, so that --help and --version stay instant
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # imported lazily at run time, so that --help and --version s
     from massage_rules.models import ClientProfile
 
 FORMATS = ("text", "json", "markdown", "cds-hooks", "fhir")
+BATCH_ONLY_FORMATS = ("summary", "csv")  # one line or row per client: for --batch only
 EXAMPLES = """\
 examples:
   suggest --area lower_back --cause posture --severity 6 --phase chronic --goal pain_relief --goal mobility
@@ -38,6 +40,8 @@ examples:
   suggest --profile client.yaml --json   # the whole result as JSON
   suggest --profile client.yaml --format markdown > handout.md   # a client handout
   suggest --batch clients.csv > answers.jsonl   # many profiles: CSV or .jsonl in, JSON lines out
+  suggest --batch export.csv --format summary   # one short line per client, with its client_id
+  suggest --batch export.csv --format csv --id-column patient_no > answers.csv   # for a spreadsheet
 
 exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile,
             3 an internal error (a bug: set MASSAGE_RULES_DEBUG=1 to see the traceback),
@@ -50,7 +54,7 @@ DEBUG_ENV = "MASSAGE_RULES_DEBUG"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        _say(f"{self.prog}: error: {message} (see {self.prog} --help)")
+        say(f"{self.prog}: error: {message} (see {self.prog} --help)")
         self.exit(2)
 
 
@@ -105,16 +109,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--format",
-        choices=FORMATS,
+        choices=FORMATS + BATCH_ONLY_FORMATS,
         default=None,
         help="text (for the therapist; the default), json (the whole result), markdown (a client handout), "
-        "cds-hooks (a CDS Hooks response with cards) or fhir (a FHIR R4 CarePlan)",
+        "cds-hooks (a CDS Hooks response with cards) or fhir (a FHIR R4 CarePlan); with --batch: json (the "
+        "default), summary (one short JSON line per client) or csv (one row per client)",
     )
     parser.add_argument("--json", action="store_true", help="the same as --format json")
     parser.add_argument(
         "--batch",
         metavar="FILE",
-        help="answer every profile in a .csv or .jsonl file (- for JSON lines on stdin), one JSON line each",
+        help="answer every profile in a .csv or .jsonl file (- for JSON lines on stdin), one line each; "
+        "columns that are not profile fields are ignored",
+    )
+    parser.add_argument(
+        "--id-column",
+        metavar="NAME",
+        help="with --batch: the column that holds each client's id, echoed on every output line "
+        "(default: client_id, else id, when present)",
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     return parser
@@ -199,7 +211,7 @@ def _worst(exc: Exception) -> str:
 
 
 def _fail(code: int, message: str) -> int:
-    _say(f"suggest: {message}")
+    say(f"suggest: {message}")
     return code
 
 
@@ -216,13 +228,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KnowledgeError as exc:
         return _fail(1, f"broken knowledge: {_worst(exc)}")
     if args.batch is not None:
-        if args.profile or _profile_fields(args):
-            return _fail(2, "--batch reads every profile from its file; drop --profile and the profile flags")
-        if args.format not in (None, "json"):
-            return _fail(2, f"--batch writes JSON lines; --format {args.format} is for one profile")
-        from massage_rules.cli.batch import run_batch
-
-        return run_batch(args.batch, knowledge, sys.stdout)
+        return _batch(args, knowledge)
+    if args.id_column is not None or args.format in BATCH_ONLY_FORMATS:
+        flag = "--id-column" if args.id_column is not None else f"--format {args.format}"
+        return _fail(2, f"{flag} is for --batch; one profile prints text, json, markdown, cds-hooks or fhir")
     try:
         profile = profile_from_args(args, knowledge)
         if profile is None:
@@ -235,6 +244,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(2, f"bad profile: {exc}")
     text = _render(result, _format(args))
     return _write(text)
+
+
+def _batch(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
+    """``--batch FILE``: check the flags that go with it, then answer every row."""
+    if args.profile or _profile_fields(args):
+        return _fail(2, "--batch reads every profile from its file; drop --profile and the profile flags")
+    if args.json and args.format not in (None, "json"):
+        return _fail(2, f"--json and --format {args.format} disagree; give one")
+    fmt = args.format or "json"
+    if fmt not in ("json", *BATCH_ONLY_FORMATS):
+        return _fail(2, f"--batch writes json, summary or csv; --format {fmt} is for one profile")
+    from massage_rules.cli.batch import run_batch
+
+    # A closed, full or broken standard output is guarded()'s to report (exit 4, or 141 for a reader that left).
+    return run_batch(args.batch, knowledge, sys.stdout, fmt=fmt, id_column=args.id_column)
 
 
 def _write(text: str) -> int:
@@ -258,7 +282,7 @@ def guarded(prog: str, entry: Callable[[Sequence[str] | None], int], argv: Seque
 
     stdout = sys.stdout
     if stdout is None:  # started with stdout closed (`>&-`): say so before doing anything
-        _say(f"{prog}: cannot write to standard output: {CLOSED}")
+        say(f"{prog}: cannot write to standard output: {CLOSED}")
         return EXIT_OUTPUT
     sys.stdout = cast(TextIO, CheckedStdout(stdout))
     try:
@@ -274,34 +298,22 @@ def guarded(prog: str, entry: Callable[[Sequence[str] | None], int], argv: Seque
         return EXIT_READER_LEFT
     except OutputError as exc:
         discard_stdout(stdout)
-        _say(f"{prog}: cannot write to standard output: {exc.reason}")
+        say(f"{prog}: cannot write to standard output: {exc.reason}")
         return EXIT_OUTPUT
     except KeyboardInterrupt:
-        _say(f"{prog}: interrupted")
+        say(f"{prog}: interrupted")
         return 130
     except Exception as exc:
         if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
             raise
         detail = (str(exc).splitlines() or [""])[0][:200]
-        _say(
+        say(
             f"{prog}: internal error: {type(exc).__name__}: {detail} "
             f"(a bug; please report it, and set {DEBUG_ENV}=1 to see the traceback)"
         )
         return EXIT_INTERNAL
     finally:
         sys.stdout = stdout
-
-
-def _say(line: str) -> None:
-    """One diagnostic line on stderr; if stderr is closed too, nothing more can be said."""
-    import contextlib
-
-    if sys.stderr is None:
-        return
-    # A value echoed in a message may hold a newline or a control character; keep it one line.
-    line = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
-    with contextlib.suppress(OSError, ValueError):
-        print(line, file=sys.stderr)
 
 
 def run() -> NoReturn:  # pragma: no cover - the console-script entry point
