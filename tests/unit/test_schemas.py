@@ -52,7 +52,7 @@ def test_result_schema_is_versioned() -> None:
 RESULT_SHAPES = {
     "1.0": "a03ada06fd4dc76b582f3a5f3b3ca32799966fdec975649896689a60234927cb",
     # 1.1: OverrideStamp.effects and the "replace" action (plan settings); safety_overrides (computed, top level)
-    "1.1": "b812d21cdc031d7ee8ae8727545f524e05089edde6c4ea26d2985c3d1ae41ad0",
+    "1.1": "874bf377791399b0f8f1c54e43fc6977f5f44e08b9b4a9d6b2134f32af11148b",
 }
 
 
