@@ -166,3 +166,21 @@ def test_check_ins_and_expected_change_fall_inside_the_course(profile: mr.Client
     assert plan.check_in_sessions[-1] <= plan.sessions_max
     assert plan.meaningful_change is not None
     assert 1 <= plan.meaningful_change.by_session <= plan.sessions_max
+
+
+@given(profiles(KB, max_health=4))
+def test_screening_without_a_profile_covers_every_finding_rule_that_fires(profile: mr.ClientProfile) -> None:
+    """Screening findings without a profile is cautious: it hits every safety rule on findings that fire() fires.
+
+    (A complaint the client named fires whatever its ``match`` asks, so those are left out.)
+    """
+    from massage_rules.course.screening import health_condition_met
+    from massage_rules.engine.resolve import resolve_profile
+    from massage_rules.rules.firing import fire
+
+    findings = {entry.partition("@")[0] for entry in profile.health}
+    fired = fire(resolve_profile(profile, KB), KB).rules
+    on_findings = [
+        r for r in fired if r.is_safety and (r.health_all or r.health_any) and r.diagnosis not in profile.conditions
+    ]
+    assert all(health_condition_met(rule, findings) for rule in on_findings)

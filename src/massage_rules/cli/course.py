@@ -270,7 +270,8 @@ def _do_start(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
 
 def _do_add(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
     from massage_rules.course.history import add_session, change_history
-    from massage_rules.course.progress import _check_findings, review_progress, session_record
+    from massage_rules.course.progress import review_progress
+    from massage_rules.course.records import check_findings, session_record
     from massage_rules.errors import HistoryError
 
     fields: dict[str, Any] = {
@@ -284,7 +285,7 @@ def _do_add(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
     }
     record = session_record({k: v for k, v in fields.items() if v is not None})
     try:
-        _check_findings([record], knowledge)
+        check_findings([record], knowledge)
     except HistoryError as exc:
         raise HistoryError(exc.reason, field="--health") from None
     results: list[Recommendation] = []

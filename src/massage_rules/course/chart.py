@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-from massage_rules.course.progress import SessionRecord
+from massage_rules.course.records import SessionRecord
 
 __all__ = ["goal_pain", "pain_chart_svg", "pain_chart_text"]
 

@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from massage_rules.course.files import HistoryWriteError, check_writable, history_lock, write_atomic
-from massage_rules.course.progress import SessionRecord, _check_findings, session_record
+from massage_rules.course.records import SessionRecord, check_findings, session_record
 from massage_rules.engine.profile_files import _JsonError, _parse_json
 from massage_rules.errors import HistoryError, ProfileError, close_match
 from massage_rules.knowledge.load import KnowledgeBase
@@ -160,7 +160,7 @@ def load_history(path: str | Path, knowledge: KnowledgeBase | None = None) -> Co
         records.append(record)
     if knowledge is not None:
         try:
-            _check_findings(records, knowledge)
+            check_findings(records, knowledge)
         except HistoryError as exc:
             index = int((exc.field or "sessions[0]").split("[")[1].split("]")[0])
             raise fail(exc.reason, "sessions", index, "health", field=exc.field) from None

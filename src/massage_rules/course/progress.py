@@ -8,18 +8,18 @@ finding that brings a referral or rules massage out stops the course.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict
 
-from massage_rules.errors import HistoryError, KnowledgeError, Problem, close_match
-from massage_rules.knowledge.load import CompiledRule, KnowledgeBase, default_knowledge
+from massage_rules.course.records import SessionRecord, check_findings, session_record
+from massage_rules.course.screening import screen_findings_only, screen_with_profile
+from massage_rules.errors import HistoryError, KnowledgeError, Problem
+from massage_rules.knowledge.load import KnowledgeBase, default_knowledge
 from massage_rules.models import (
-    ClientProfile,
     NoMassageNow,
     Note,
     OverrideStamp,
@@ -27,7 +27,6 @@ from massage_rules.models import (
     Recommendation,
     Referral,
     SourceRef,
-    _normalise_health,
     switched_off_warning,
 )
 
@@ -45,131 +44,7 @@ _ACTIONS: dict[str, Action] = {
 _TEXT_LIMIT = 2000
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-def _whole(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("must be a whole number, not true or false")
-    if isinstance(value, float):
-        if not math.isfinite(value) or not value.is_integer():
-            raise ValueError(f"must be a whole number, not {value!r}")
-        return int(value)
-    if isinstance(value, str):
-        raise ValueError(f"must be a whole number, not the text {value!r}")
-    return value
-
-
-class SessionRecord(_Frozen):
-    """One session as the therapist recorded it.
-
-    ``pain_before`` and ``pain_after`` are on the 0-10 numeric rating scale, taken at
-    the start and the end of the session. ``function`` is an optional 0-10 score
-    where higher is better, such as the mean of the Patient-Specific Functional
-    Scale. ``health`` lists findings new since the course began, written as in a
-    profile (``"suspected_dvt"``, ``"varicose_veins@calf"``).
-    """
-
-    date: dt.date
-    pain_before: int = Field(ge=0, le=10)
-    pain_after: int = Field(ge=0, le=10)
-    function: float | None = Field(default=None, ge=0, le=10)
-    adverse_reaction: str | None = Field(default=None, max_length=_TEXT_LIMIT)
-    health: tuple[str, ...] = ()
-    notes: str | None = Field(default=None, max_length=_TEXT_LIMIT)
-
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise _record_error(exc, "session") from None
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _date(cls, value: Any) -> dt.date:
-        if isinstance(value, dt.datetime):
-            raise ValueError("must be a date without a time, such as 2026-03-14")
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                raise ValueError(f"{value!r} is not a date; write it as YYYY-MM-DD") from None
-        raise ValueError(f"must be a date written as YYYY-MM-DD, not {type(value).__name__}")
-
-    @field_validator("pain_before", "pain_after", mode="before")
-    @classmethod
-    def _pain(cls, value: Any) -> Any:
-        return _whole(value)
-
-    @field_validator("function", mode="before")
-    @classmethod
-    def _function(cls, value: Any) -> Any:
-        if isinstance(value, bool | str):
-            raise ValueError("must be a number from 0 to 10")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        return value
-
-    @field_validator("adverse_reaction", "notes", mode="before")
-    @classmethod
-    def _text(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise ValueError(f"must be text, not {type(value).__name__}")
-        return value.strip() or None
-
-    @field_validator("health", mode="before")
-    @classmethod
-    def _health(cls, value: Any) -> tuple[str, ...]:
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list | tuple):
-            raise ValueError("must be a list of finding ids")
-        found: set[str] = set()
-        for i, item in enumerate(items):
-            if not isinstance(item, str) or not _normalise_health(item):
-                raise ValueError(f"entry {i} must be a finding id")
-            found.add(_normalise_health(item))
-        return tuple(sorted(found))
-
-
-def _field(loc: Sequence[Any], prefix: str) -> str:
-    out = prefix
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def session_record(data: Any, *, field: str = "session") -> SessionRecord:
-    """Build a :class:`SessionRecord` from a mapping; raise :class:`HistoryError` naming the bad field."""
-    if isinstance(data, SessionRecord):
-        return data
-    if not isinstance(data, Mapping):
-        raise HistoryError(f"must be a mapping of session fields, not {type(data).__name__}", field=field)
-    try:
-        return SessionRecord(**{str(k): v for k, v in data.items()})
-    except HistoryError as exc:  # raised by __init__ under the generic name "session"
-        raise HistoryError(exc.reason, field=field + (exc.field or "").removeprefix("session")) from None
-
-
-def _record_error(exc: ValidationError, prefix: str) -> HistoryError:
-    error = exc.errors(include_url=False)[0]
-    loc = tuple(error.get("loc", ()))
-    message = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-    if error.get("type") == "extra_forbidden":
-        key = str(loc[-1]) if loc else ""
-        hint = close_match(key, SessionRecord.model_fields)
-        message = f"'{key}' is not a session field" + (f"; did you mean '{hint}'?" if hint else "")
-        loc = loc[:-1]
-    elif error.get("type") == "missing":
-        message = "is required"
-    return HistoryError(message, field=_field(loc, prefix))
-
-
-class ProgressReview(_Frozen):
+class ProgressReview(BaseModel):
     """Where a course stands after the sessions so far, and what to do next.
 
     ``status`` is one of ``on_track`` (continue), ``ahead`` (the goal is met early:
@@ -182,6 +57,8 @@ class ProgressReview(_Frozen):
     applies to the client (or to a new finding), or the thresholds or advice of
     the review replaced.
     """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     warnings: tuple[str, ...] = ()
     status: Status
@@ -210,96 +87,6 @@ def _ordered(records: Sequence[SessionRecord]) -> list[SessionRecord]:
         if earlier.date == later.date:
             raise HistoryError(f"two sessions on {later.date.isoformat()}; record one session per day")
     return ordered
-
-
-def _check_findings(records: Sequence[SessionRecord], knowledge: KnowledgeBase) -> None:
-    for i, record in enumerate(records):
-        for entry in record.health:
-            finding, _, area = entry.partition("@")
-            if finding not in knowledge.findings:
-                hint = close_match(finding, knowledge.findings)
-                tail = f"; did you mean '{hint}'?" if hint else ""
-                raise HistoryError(f"'{finding}' is not a known health finding{tail}", field=f"sessions[{i}].health")
-            if area and area not in knowledge.areas:
-                hint = close_match(area, knowledge.areas)
-                tail = f"; did you mean '{hint}'?" if hint else ""
-                raise HistoryError(f"'{area}' is not a known body area{tail}", field=f"sessions[{i}].health")
-
-
-class _Screening:
-    """What new findings change: a referral or a stop, and any new restrictions."""
-
-    def __init__(self) -> None:
-        self.referral: Referral | None = None
-        self.no_massage: NoMassageNow | None = None
-        self.restrictions: list[Note] = []
-        self.switched_off: list[OverrideStamp] = []  # safety rules a pack switched off that apply now
-
-
-def _screen_with_profile(profile: ClientProfile, new: Iterable[str], knowledge: KnowledgeBase) -> _Screening:
-    from massage_rules.engine.recommend import recommend
-
-    out = _Screening()
-    health = sorted(set(profile.health) | set(new))
-    if list(profile.health) == health:
-        return out
-    before = recommend(profile, knowledge)
-    after = recommend(ClientProfile(**{**profile.model_dump(), "health": health}), knowledge)
-    out.switched_off = list(after.safety_overrides)
-    old_refs = {x.rule for x in before.referrals}
-    fresh = [x for x in after.referrals if x.rule not in old_refs]
-    if fresh:
-        out.referral = fresh[0]
-    if after.no_massage is not None and (before.no_massage is None or before.no_massage.rule != after.no_massage.rule):
-        out.no_massage = after.no_massage
-    if after.outcome == "nothing_suitable" and before.outcome != "nothing_suitable":
-        out.restrictions.append(
-            Note(rule="screening", text="With the new findings no technique in the knowledge fits.", sources=())
-        )
-    old = {(a.rule, a.reason, a.sources) for a in before.avoided} | {
-        (p.rule, p.reason, p.sources) for p in before.pressure_limits
-    }
-    new_rules = {(a.rule, a.reason, a.sources) for a in after.avoided} | {
-        (p.rule, p.reason, p.sources) for p in after.pressure_limits
-    }
-    for rule, reason, sources in sorted(new_rules - old):
-        out.restrictions.append(Note(rule=rule, text=reason, sources=sources))
-    return out
-
-
-def _hit(rule: CompiledRule, findings: set[str]) -> bool:
-    """True when the rule's health condition holds for ``findings`` (its other conditions are not asked)."""
-    return (rule.health_all is not None and rule.health_all <= findings) or (
-        rule.health_any is not None and not rule.health_any.isdisjoint(findings)
-    )
-
-
-def _screen_findings_only(new: Iterable[str], knowledge: KnowledgeBase) -> _Screening:
-    """Without a profile, treat a rule as firing when its health condition holds: cautious on purpose."""
-    out = _Screening()
-    findings = {entry.partition("@")[0] for entry in new}
-    if not findings:
-        return out
-    stamps = {o.rule: o for o in knowledge.overrides}
-    out.switched_off = [stamps[rule.id] for rule in knowledge.switched_off if _hit(rule, findings)]
-    for rule in knowledge.rules:
-        if not _hit(rule, findings):
-            continue
-        if rule.refer is not None and out.referral is None:
-            out.referral = Referral(
-                reason=rule.text,
-                urgency=rule.refer.urgency,
-                rule=rule.id,
-                massage_meanwhile=rule.refer.massage_meanwhile,
-                sources=rule.sources,
-            )
-        elif rule.no_massage is not None and out.no_massage is None:
-            out.no_massage = NoMassageNow(
-                reason=rule.text, rule=rule.id, come_back=rule.no_massage.come_back, sources=rule.sources
-            )
-        elif rule.is_safety:
-            out.restrictions.append(Note(rule=rule.id, text=rule.text, sources=rule.sources))
-    return out
 
 
 _REVIEW_SETTINGS = {"plan.meaningful_change": "thresholds", "plan.status_advice": "advice"}
@@ -346,14 +133,14 @@ def review_progress(
     if isinstance(sessions, str | bytes | Mapping) or not isinstance(sessions, Sequence):
         raise HistoryError("sessions must be a list of session records")
     given = [session_record(s, field=f"sessions[{i}]") for i, s in enumerate(sessions)]
-    _check_findings(given, kb)  # before sorting, so the index in an error is the caller's
+    check_findings(given, kb)  # before sorting, so the index in an error is the caller's
     records = _ordered(given)
     mcid = kb.plan_settings.meaningful_change
     if mcid is None:
         raise _knowledge_missing("meaningful_change")
 
     new_findings = sorted({f for r in records for f in r.health} - set(profile.health if profile else ()))
-    screening = _screen_with_profile(profile, new_findings, kb) if profile else _screen_findings_only(new_findings, kb)
+    screening = screen_with_profile(profile, new_findings, kb) if profile else screen_findings_only(new_findings, kb)
     mc_note = Note(rule="plan.meaningful_change", text=mcid.text, sources=tuple(mcid.sources))
     by = plan.meaningful_change.by_session if plan.meaningful_change else plan.check_in_after_sessions
 
