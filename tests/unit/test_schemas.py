@@ -37,6 +37,13 @@ def test_shipped_schema_equals_generated(name: str) -> None:
     )
 
 
+@pytest.mark.parametrize("name", list(SCHEMA_FILES))
+def test_shipped_schema_means_what_the_models_generate(name: str) -> None:
+    """Each shipped schema parses to what the models generate, numbers compared by value (7 == 7.0)."""
+    shipped = json.loads((shipped_schema_folder() / SCHEMA_FILES[name]).read_text(encoding="utf-8"))  # type: ignore[index]
+    assert shipped == json_schema(name)  # type: ignore[arg-type]
+
+
 def test_result_schema_is_versioned() -> None:
     """The result and profile schemas carry the result's schema_version; the knowledge one its format."""
     assert json_schema("result")["x-schema-version"] == mr.Recommendation.model_fields["schema_version"].default

@@ -15,7 +15,9 @@ import copy
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel
 
 from massage_rules.knowledge.schema import KnowledgeFile
 from massage_rules.models import SCHEMA_VERSION, ClientProfile, Recommendation
@@ -52,9 +54,33 @@ def _all_required_open(schema: dict[str, Any]) -> None:
             node.pop("additionalProperties", None)
 
 
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The model classes an annotation names, however nested (``list[Rule] | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models_in(arg)]
+
+
+def _build(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> None:
+    """Build ``model`` and every model under it now, not on first use (the knowledge models defer it).
+
+    A schema encodes each field's default through the default's own class; before pydantic 2.14 that
+    fails on a class not yet built ("'MockValSer' object is not an instance of 'SchemaSerializer'").
+    """
+    seen = set() if seen is None else seen
+    if model in seen:
+        return
+    seen.add(model)
+    model.model_rebuild()
+    for field in model.model_fields.values():
+        for inner in _models_in(field.annotation):
+            _build(inner, seen)
+
+
 def json_schema(name: SchemaName) -> dict[str, Any]:
     """Generate the JSON Schema (draft 2020-12) for ``knowledge``, ``profile`` or ``result``."""
     if name == "knowledge":
+        _build(KnowledgeFile)
         body = KnowledgeFile.model_json_schema()
         version = str(KNOWLEDGE_FORMAT)
         title = "massage_rules knowledge file"
