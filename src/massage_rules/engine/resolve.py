@@ -15,12 +15,13 @@ __all__ = ["phase_for_days", "resolve_profile"]
 
 def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Facts:
     """Check every value of ``profile`` against the knowledge's vocabulary; raise :class:`ProfileError`."""
-    for i, area in enumerate(profile.areas):
-        if area not in knowledge.areas:
-            raise _unknown(f"areas[{i}]", area, "body area", knowledge.areas)
-    for i, goal in enumerate(profile.goals):
-        if goal not in knowledge.goals:
-            raise _unknown(f"goals[{i}]", goal, "goal", knowledge.goals)
+    areas, goals = frozenset(profile.areas), frozenset(profile.goals)
+    if not areas <= knowledge.areas.keys():
+        i, area = next((i, a) for i, a in enumerate(profile.areas) if a not in knowledge.areas)
+        raise _unknown(f"areas[{i}]", area, "body area", knowledge.areas)
+    if not goals <= knowledge.goals.keys():
+        i, goal = next((i, g) for i, g in enumerate(profile.goals) if g not in knowledge.goals)
+        raise _unknown(f"goals[{i}]", goal, "goal", knowledge.goals)
     if profile.cause is not None and profile.cause not in knowledge.causes:
         raise _unknown("cause", profile.cause, "cause", knowledge.causes)
     phase = profile.phase
@@ -39,17 +40,22 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Facts:
             )
         phase = derived
     assert phase is not None  # the profile model requires phase or days
-    _check_health(profile.health, knowledge)
-    health_areas = tie_findings(profile.health)
-    diagnoses, code_notes = _resolve_diagnoses(profile.conditions, knowledge)
+    health_areas: dict[str, frozenset[str]] = {}
+    if profile.health:
+        _check_health(profile.health, knowledge)
+        health_areas = tie_findings(profile.health)
+    diagnoses: frozenset[str] = frozenset()
+    code_notes: tuple[str, ...] = ()
+    if profile.conditions:
+        diagnoses, code_notes = _resolve_diagnoses(profile.conditions, knowledge)
     return Facts(
         profile=profile if profile.phase == phase else profile.model_copy(update={"phase": phase}),
-        areas=frozenset(profile.areas),
+        areas=areas,
         cause=profile.cause,
         phase=phase,
         severity=profile.severity,
         days=profile.days_since_onset,
-        goals=frozenset(profile.goals),
+        goals=goals,
         health=frozenset(health_areas),
         health_areas=health_areas,
         diagnoses=diagnoses,

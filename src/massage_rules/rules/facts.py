@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from massage_rules.models import ClientProfile
 
 __all__ = ["Facts", "tie_findings"]
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
-    """A profile in the shape rules test. Built by the engine's ``resolve_profile``, never by hand in answers."""
+class Facts(NamedTuple):
+    """A profile in the shape rules test. Built by the engine's ``resolve_profile``, never by hand in answers.
+
+    A named tuple: immutable, and built in one step, which matters once per answer.
+    """
 
     profile: ClientProfile  # the profile, its phase filled in from days since onset
     areas: frozenset[str]
@@ -22,8 +24,8 @@ class Facts:
     days: int | None
     goals: frozenset[str]
     health: frozenset[str]
-    health_areas: dict[str, frozenset[str]] = field(default_factory=dict)  # finding -> areas it was tied to
-    diagnoses: frozenset[str] = frozenset()  # complaints the client named (by id or ICD-10-CM code)
+    health_areas: dict[str, frozenset[str]]  # finding -> the areas it was tied to (empty: none said)
+    diagnoses: frozenset[str]  # complaints the client named (by id or ICD-10-CM code)
     code_notes: tuple[str, ...] = ()  # how a client's ICD-10-CM code was read through a broader one
 
 

@@ -15,7 +15,7 @@ same test, and the property tests hold :func:`fire` to a plain loop over it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from massage_rules.knowledge.load import KnowledgeBase
 from massage_rules.knowledge.rule import CompiledRule
@@ -24,9 +24,10 @@ from massage_rules.rules.index import RuleIndex, bits, indexes_of
 
 __all__ = ["Fired", "fire", "holds", "unmet_conditions"]
 
+_NONE: frozenset[str] = frozenset()
 
-@dataclass(frozen=True, slots=True)
-class Fired:
+
+class Fired(NamedTuple):
     """The rules that fire for one profile (in id order), the complaints they match, and the plan advice that holds."""
 
     rules: tuple[CompiledRule, ...]
@@ -40,17 +41,19 @@ def fire(facts: Facts, kb: KnowledgeBase) -> Fired:
     index = indexes.rules
     holding = index.holding(facts)
     waiting = holding & index.naming_complaints  # rules that also need a complaint matched
-    fired = (holding & ~waiting) | index.named(facts.diagnoses)
+    fired = holding & ~waiting
+    if facts.diagnoses:
+        fired |= index.named(facts.diagnoses)
     waiting &= ~fired
     while waiting:
-        matched = [kb.rules[i].id for i in bits(fired & index.complaint_rules)]
-        newly = waiting & index.naming(matched)
+        newly = waiting & index.naming([kb.rules[i].id for i in bits(fired & index.complaint_rules)])
         if not newly:
             break
         fired |= newly
         waiting &= ~newly
-    rules = tuple(kb.rules[i] for i in bits(fired))
-    complaints = frozenset(rule.id for rule in rules if rule.kind == "condition")
+    rules = tuple(map(kb.rules.__getitem__, bits(fired)))
+    complaint_rules = fired & index.complaint_rules
+    complaints = frozenset(kb.rules[i].id for i in bits(complaint_rules)) if complaint_rules else _NONE
     return Fired(rules, complaints, _advice_holding(facts, complaints, indexes.advice))
 
 
