@@ -7,6 +7,11 @@ file's bytes and on this package's code, so it is kept, per bundled file, as
 plain JSON: the validated :class:`~massage_rules.knowledge.schema.KnowledgeFile` and the
 line and column of every entry (for the ``file:line`` origins and messages).
 
+What it buys, measured by ``bench/run.py`` (start-up, 21 fresh processes): a
+``suggest`` for one profile takes 296 ms of wall time with the cache and 419 ms
+without it (29% less), 208 against 235 ms of CPU; it is what keeps ``suggest``
+within 1.5 times the floor of importing PyYAML and pydantic.
+
 Safety:
 
 - JSON only: loading a cache file cannot run code.
