@@ -7,6 +7,7 @@ Both subclass :class:`ValueError` so ``except ValueError`` keeps working.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -160,6 +161,16 @@ class ProfileError(MassageRulesError, ValueError):
             more = f", ... ({len(self.allowed)} in all)" if len(self.allowed) > 40 else ""
             text += f" (allowed: {shown}{more})"
         super().__init__(text)
+
+    @property
+    def loc(self) -> tuple[str | int, ...]:
+        """``field`` as a pydantic error location: ``areas[0]`` is ``("areas", 0)``; the whole profile is ``()``.
+
+        For a web API that reports a ProfileError the way it reports a ValidationError.
+        """
+        if self.field == "profile":
+            return ()
+        return tuple(int(index) if index else name for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", self.field))
 
 
 class HistoryError(MassageRulesError, ValueError):
