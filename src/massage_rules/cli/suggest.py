@@ -28,6 +28,10 @@ examples:
   suggest --profile client.yaml --format markdown > handout.md   # a client handout
   suggest --batch clients.csv > answers.jsonl   # many profiles: CSV or .jsonl in, JSON lines out
 
+the ids a profile may use, with names, synonyms and screening questions:
+  massage-rules list areas|causes|goals|phases|findings|conditions|techniques
+  massage-rules list findings diabetis   # what a word may stand for
+
 exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile,
             3 an internal error (a bug: set MASSAGE_RULES_DEBUG=1 to see the traceback)
 """
