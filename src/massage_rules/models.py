@@ -167,7 +167,6 @@ def _clean_health(values: list[Any]) -> tuple[str, ...]:
 
 
 _FIELD_LIMIT = 200  # a real client has a handful; thousands is a mistake or an attack
-Ids: TypeAlias = str | Sequence[str] | AbstractSet[str]  # what a list field of a profile takes
 _RANGES = {"severity": (0, 10), "days_since_onset": (0, 36_500)}
 
 
@@ -201,6 +200,9 @@ def _profile_error(exc: ValidationError) -> ProfileError:
     return ProfileError(field or "profile", error.get("input"), message)
 
 
+Ids: TypeAlias = str | Sequence[str] | AbstractSet[str]  # what a list field of a profile takes
+
+
 class ClientProfile(_Frozen):
     """What a therapist knows about the client: where it hurts, why, how much, since when, what for.
 
@@ -209,7 +211,10 @@ class ClientProfile(_Frozen):
     changes a result. ``health`` entries are finding ids, optionally tied to one
     area as ``id@area`` (``"varicose_veins@calf"``). ``conditions`` holds known
     diagnoses, by id or ICD-10-CM code. Give ``phase``, ``days_since_onset``, or
-    both if they agree. Any bad value raises :class:`ProfileError`.
+    both if they agree. Any bad value raises :class:`ProfileError` from the
+    constructor and :meth:`model_validate`; validated from elsewhere (inside
+    another model, a ``TypeAdapter``, a FastAPI body) it is pydantic's
+    ``ValidationError``, located at the field, with the ProfileError in its context.
     """
 
     areas: tuple[str, ...] = Field(min_length=1)
