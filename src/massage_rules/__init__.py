@@ -54,10 +54,13 @@ from massage_rules.models import (
 if _typing.TYPE_CHECKING:
     from massage_rules.authoring.check import CheckReport, check_knowledge
     from massage_rules.authoring.verify import VerifyFinding, VerifyReport, verify_knowledge
+    from massage_rules.course.history import CourseHistory, add_session, load_history, save_history
     from massage_rules.course.progress import ProgressReview, SessionRecord, review_progress
     from massage_rules.engine.explain import explain
     from massage_rules.engine.profile_rows import ProfileRow, read_profiles
-    from massage_rules.output.interop import to_cds_hooks_cards, to_fhir_careplan
+    from massage_rules.output.handout import render_markdown
+    from massage_rules.output.interop import CdsHooksCard, FhirCarePlan, to_cds_hooks_cards, to_fhir_careplan
+    from massage_rules.output.text import render_text
 
 # Imported on first use, so that `suggest` and `import massage_rules` do not pay for them.
 _LAZY = {
@@ -69,9 +72,17 @@ _LAZY = {
     "verify_knowledge": "authoring.verify",
     "ProfileRow": "engine.profile_rows",
     "read_profiles": "engine.profile_rows",
+    "CourseHistory": "course.history",
+    "add_session": "course.history",
+    "load_history": "course.history",
+    "save_history": "course.history",
     "ProgressReview": "course.progress",
     "SessionRecord": "course.progress",
     "review_progress": "course.progress",
+    "render_markdown": "output.handout",
+    "render_text": "output.text",
+    "CdsHooksCard": "output.interop",
+    "FhirCarePlan": "output.interop",
     "to_cds_hooks_cards": "output.interop",
     "to_fhir_careplan": "output.interop",
 }
@@ -99,9 +110,12 @@ __all__ = [
     "AfterCare",
     "Avoidance",
     "BillingUnits",
+    "CdsHooksCard",
     "CheckReport",
     "ClientProfile",
+    "CourseHistory",
     "Explanation",
+    "FhirCarePlan",
     "HistoryError",
     "KnowledgeBase",
     "KnowledgeError",
@@ -133,14 +147,19 @@ __all__ = [
     "VerifyFinding",
     "VerifyReport",
     "__version__",
+    "add_session",
     "billing_units",
     "check_knowledge",
     "explain",
+    "load_history",
     "load_knowledge",
     "read_profiles",
     "recommend",
     "recommend_many",
+    "render_markdown",
+    "render_text",
     "review_progress",
+    "save_history",
     "to_cds_hooks_cards",
     "to_fhir_careplan",
     "verify_knowledge",

@@ -11,8 +11,9 @@ import math
 import numbers
 import re
 import unicodedata
-from collections.abc import Callable
-from typing import Any, Literal, NoReturn, Self
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, Self, TypeAlias
 
 from pydantic import (
     BaseModel,
@@ -186,7 +187,9 @@ class _Frozen(BaseModel):
 
 
 def _profile_error(exc: ValidationError) -> ProfileError:
-    error = exc.errors(include_url=False)[0]
+    """The first problem as a ProfileError; an unknown key goes first, as it is usually a misspelt field."""
+    errors = exc.errors(include_url=False)
+    error = next((e for e in errors if e.get("type") == "extra_forbidden"), errors[0])
     inner = (error.get("ctx") or {}).get("error")
     if isinstance(inner, ProfileError):  # raised by our own validators, already precise
         return inner
@@ -209,6 +212,9 @@ def _profile_error(exc: ValidationError) -> ProfileError:
     return ProfileError(field or "profile", error.get("input"), message)
 
 
+Ids: TypeAlias = str | Sequence[str] | AbstractSet[str]  # what a list field of a profile takes
+
+
 class ClientProfile(_Frozen):
     """What a therapist knows about the client: where it hurts, why, how much, since when, what for.
 
@@ -217,7 +223,10 @@ class ClientProfile(_Frozen):
     changes a result. ``health`` entries are finding ids, optionally tied to one
     area as ``id@area`` (``"varicose_veins@calf"``). ``conditions`` holds known
     diagnoses, by id or ICD-10-CM code. Give ``phase``, ``days_since_onset``, or
-    both if they agree. Any bad value raises :class:`ProfileError`.
+    both if they agree. Any bad value raises :class:`ProfileError` from the
+    constructor and :meth:`model_validate`; validated from elsewhere (inside
+    another model, a ``TypeAdapter``, a FastAPI body) it is pydantic's
+    ``ValidationError``, located at the field, with the ProfileError in its context.
     """
 
     areas: tuple[str, ...] = Field(min_length=1)
@@ -229,11 +238,34 @@ class ClientProfile(_Frozen):
     health: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
 
-    def __init__(self, **data: Any) -> None:
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            raise _profile_error(exc) from None
+    if TYPE_CHECKING:  # what type checkers see: the fields as keywords, so a misspelt one is an error
+
+        def __init__(
+            self,
+            *,
+            areas: Ids,
+            severity: int,
+            goals: Ids,
+            cause: str | None = None,
+            phase: str | None = None,
+            days_since_onset: int | None = None,
+            health: Ids = (),
+            conditions: Ids = (),
+        ) -> None: ...
+
+    else:
+
+        def __init__(self, **data: Any) -> None:
+            try:
+                super().__init__(**data)
+            except ValidationError as exc:
+                raise _profile_error(exc) from None
+
+        # Mark this __init__ as pydantic's own, so that validation which does not go through
+        # it (FastAPI, TypeAdapter, a profile inside a result) is pydantic's: a ValidationError
+        # that locates each problem at its field. Without the mark, pydantic would run it, and
+        # the ProfileError it raises would become one error for the whole model.
+        __init__.__pydantic_base_init__ = True
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> "ClientProfile":

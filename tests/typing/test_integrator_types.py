@@ -56,13 +56,30 @@ def billing_line(result: mr.Recommendation) -> str | None:
     return f"{units} x {', '.join(billing.cpt)}"
 
 
-def ehr_payloads(result: mr.Recommendation) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """What an EHR integration sends: CDS Hooks cards and a FHIR CarePlan."""
+def ehr_payloads(result: mr.Recommendation) -> tuple[list[mr.CdsHooksCard], mr.FhirCarePlan]:
+    """What an EHR integration sends: CDS Hooks cards and a FHIR CarePlan, read key by key."""
     cards = mr.to_cds_hooks_cards(result, subject="Patient/7")
-    assert_type(cards, list[dict[str, Any]])
+    assert_type(cards, list[mr.CdsHooksCard])
+    indicator: Literal["info", "warning", "critical"] = cards[0]["indicator"]
+    assert indicator in ("info", "warning", "critical")
+    for suggestion in cards[-1].get("suggestions", []):
+        assert_type(suggestion["isRecommended"], bool)
+        assert_type(suggestion["actions"][0]["resource"]["code"].get("text"), str | None)
     careplan = mr.to_fhir_careplan(result, subject="Patient/7")
-    assert_type(careplan, dict[str, Any])
+    assert_type(careplan, mr.FhirCarePlan)
+    assert_type(careplan["resourceType"], Literal["CarePlan"])
+    for activity in careplan.get("activity", []):
+        assert_type(activity["detail"]["description"], str)
     return cards, careplan
+
+
+def profile_from_form(severity: int) -> mr.ClientProfile:
+    """A profile built with keywords: each is typed, and a misspelt one is a type error."""
+    profile = mr.ClientProfile(areas=["neck"], severity=severity, phase="chronic", goals={"relaxation"})
+    assert_type(profile.areas, tuple[str, ...])
+    with pytest.raises(mr.ProfileError, match="did you mean 'severity'"):
+        mr.ClientProfile(sevrity=severity, areas="neck", phase="chronic", goals=["relaxation"])  # type: ignore[call-arg]
+    return profile
 
 
 def test_integrator_code_runs() -> None:
@@ -81,6 +98,7 @@ def test_integrator_code_runs() -> None:
     assert billing_line(results[0]) is not None
     cards, careplan = ehr_payloads(results[0])
     assert json.loads(json.dumps({"cards": cards, "careplan": careplan}))["careplan"]["resourceType"] == "CarePlan"
+    assert profile_from_form(4).severity == 4
     units = mr.billing_units(30, knowledge)
     assert units is not None
     assert units.units == 2

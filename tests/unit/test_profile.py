@@ -79,3 +79,57 @@ def test_phase_is_derived_from_days(kb: mr.KnowledgeBase) -> None:
         mr.ClientProfile(**{**{k: v for k, v in BASE.items() if k != "phase"}, "days_since_onset": 3}), kb
     )
     assert result.profile.phase == "acute"
+
+
+def test_a_misspelt_field_is_named_before_the_fields_it_leaves_missing() -> None:
+    """`ClientProfile(sevrity=3)` names the misspelt key and the field it meant, not a missing field."""
+    with pytest.raises(mr.ProfileError) as caught:
+        mr.ClientProfile(sevrity=3)  # type: ignore[call-arg]
+    assert str(caught.value).startswith("sevrity: 'sevrity' is not a profile field; did you mean 'severity'?")
+
+
+@pytest.mark.parametrize(
+    ("change", "loc", "kind"),
+    [
+        ({"severity": 33}, ("severity",), "value_error"),
+        ({"areas": ["neck", 3]}, ("areas",), "value_error"),
+        ({"sevrity": 3}, ("sevrity",), "extra_forbidden"),
+        ({"goals": None}, ("goals",), "value_error"),
+    ],
+)
+def test_validation_outside_the_constructor_is_pydantic_s_and_locates_the_field(
+    change: dict[str, object], loc: tuple[str, ...], kind: str
+) -> None:
+    """What FastAPI and TypeAdapter run raises a ValidationError at the field; the constructor a ProfileError."""
+    from pydantic import TypeAdapter, ValidationError
+
+    data = {**BASE, **change}
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter(mr.ClientProfile).validate_python(data)
+    (error,) = caught.value.errors()
+    assert (error["loc"], error["type"]) == (loc, kind)
+    if kind == "value_error":
+        assert isinstance(error["ctx"]["error"], mr.ProfileError)
+    with pytest.raises(mr.ProfileError):
+        mr.ClientProfile(**data)
+    with pytest.raises(mr.ProfileError):
+        mr.ClientProfile.model_validate(data)
+
+
+def test_a_profile_inside_a_result_is_located_inside_it(kb: mr.KnowledgeBase) -> None:
+    """Reading a stored result back with a bad profile points at the profile's field."""
+    from pydantic import ValidationError
+
+    text = mr.recommend(mr.ClientProfile(**BASE), kb).model_dump_json().replace('"severity":6', '"severity":60')
+    with pytest.raises(ValidationError) as caught:
+        mr.Recommendation.model_validate_json(text)
+    assert caught.value.errors()[0]["loc"] == ("profile", "severity")
+
+
+@pytest.mark.parametrize(
+    ("field", "loc"),
+    [("areas[0]", ("areas", 0)), ("cause", ("cause",)), ("profile", ()), ("health[12]", ("health", 12))],
+)
+def test_profile_error_loc_is_the_field_as_a_pydantic_location(field: str, loc: tuple[str | int, ...]) -> None:
+    """`loc` spells `field` the way pydantic locates an error, for a web API's 422."""
+    assert mr.ProfileError(field, None, "is odd").loc == loc

@@ -18,6 +18,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("check", "massage_rules.cli.check"),
     ("course", "massage_rules.cli.course"),
     ("explain", "massage_rules.cli.explain"),
+    ("list", "massage_rules.cli.list"),
     ("schema", "massage_rules.cli.schema"),
     ("verify", "massage_rules.cli.verify"),
 )

@@ -43,6 +43,10 @@ examples:
   suggest --batch export.csv --format summary   # one short line per client, with its client_id
   suggest --batch export.csv --format csv --id-column patient_no > answers.csv   # for a spreadsheet
 
+the ids a profile may use, with names, synonyms and screening questions:
+  massage-rules list areas|causes|goals|phases|findings|conditions|techniques
+  massage-rules list findings diabetis   # what a word may stand for
+
 exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile,
             3 an internal error (a bug: set MASSAGE_RULES_DEBUG=1 to see the traceback),
             4 the result cannot be written (standard output closed or full);

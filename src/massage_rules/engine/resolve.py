@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from massage_rules._codes import is_icd10_code, resolve_icd10
-from massage_rules.errors import ProfileError, close_match
+from massage_rules.errors import ProfileError, close_matches
 from massage_rules.knowledge.load import KnowledgeBase
 from massage_rules.models import ClientProfile
 from massage_rules.rules.facts import Facts, tie_findings
@@ -72,9 +72,16 @@ def phase_for_days(days: int, knowledge: KnowledgeBase) -> str:
     return phases[-1].id
 
 
-def _unknown(field: str, value: str, kind: str, allowed: Iterable[str]) -> ProfileError:
+def _unknown(field: str, value: str, kind: str, allowed: Iterable[str] | Mapping[str, object]) -> ProfileError:
+    """An unknown id, with what it may have meant: by a synonym, a whole word of an id, or spelling.
+
+    A synonym is only suggested, never accepted: the profile is a clinical record,
+    and it keeps the id the knowledge defines, not a looser word for it.
+    """
+    synonyms = {k: getattr(v, "synonyms", ()) for k, v in allowed.items()} if isinstance(allowed, Mapping) else {}
     allowed = list(allowed)
-    return ProfileError(field, value, f"'{value}' is not a known {kind}", allowed, close_match(value, allowed))
+    meant = close_matches(value, allowed, synonyms)
+    return ProfileError(field, value, f"'{value}' is not a known {kind}", allowed, suggestions=meant)
 
 
 def _check_health(entries: Sequence[str], knowledge: KnowledgeBase) -> None:

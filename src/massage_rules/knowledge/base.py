@@ -47,8 +47,8 @@ class KnowledgeBase:
 
     areas: Mapping[str, s.Area]
     billing: s.Billing | None
-    causes: Mapping[str, s.Named]
-    goals: Mapping[str, s.Named]
+    causes: Mapping[str, s.Term]
+    goals: Mapping[str, s.Term]
     phases: Mapping[str, s.Phase]
     severity_bands: Mapping[str, s.SeverityBand]
     findings: Mapping[str, s.Finding]

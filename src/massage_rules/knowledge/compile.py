@@ -47,6 +47,8 @@ def compile_knowledge(
             checker.ref(item, owner, "source", ref, sources, *loc, "sources", i)
 
     # vocabulary cross-references
+    for kind, table in (("area", areas), ("cause", causes), ("goal", goals), ("finding", findings)):
+        _check_synonyms(table, kind, checker)
     distal: dict[str, frozenset[str]] = {}
     for ident, item in areas.items():
         for i, other in enumerate(item.value.distal):
@@ -323,6 +325,23 @@ def _plain_rule(item: Located) -> CompiledRule:
         sessions=rule.sessions,
         **when_fields(rule.when),
     )
+
+
+def _check_synonyms(table: Mapping[str, Located], kind: str, checker: Checker) -> None:
+    """A synonym names one entry: never an id of the same kind, never a synonym of two entries.
+
+    Otherwise a suggestion drawn from it would be ambiguous, or would point away
+    from an id the user typed correctly.
+    """
+    owners: dict[str, str] = {}
+    for ident, item in table.items():
+        for i, word in enumerate(item.value.synonyms):
+            where = Located(None, item.file, item.data, (*item.loc, "synonyms", i)).where()
+            if word in table:
+                whose = "its own id" if word == ident else f"the id of another {kind}"
+                checker.error(where, f"synonym '{word}' is {whose}; a synonym must be a different word", ident)
+            elif owners.setdefault(word, ident) != ident:
+                checker.error(where, f"synonym '{word}' is already a synonym of {kind} '{owners[word]}'", ident)
 
 
 def _refuse_complaint_cycles(conditions: Mapping[str, Located], checker: Checker) -> None:

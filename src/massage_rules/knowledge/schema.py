@@ -80,7 +80,13 @@ class Named(_Strict):
     description: Text | None = None
 
 
-class Area(Named):
+class Term(Named):
+    """A vocabulary entry people type; ``synonyms`` are their other words for it, used only to suggest its id."""
+
+    synonyms: list[Id] = []
+
+
+class Area(Term):
     """A body area; ``distal`` lists the areas further along the same limb."""
 
     distal: list[Id] = []
@@ -111,13 +117,13 @@ class Vocabulary(_Strict):
     """The values a client profile may hold."""
 
     areas: list[Area] = []
-    causes: list[Named] = []
-    goals: list[Named] = []
+    causes: list[Term] = []
+    goals: list[Term] = []
     phases: list[Phase] = []
     severity_bands: list[SeverityBand] = []
 
 
-class Finding(Named):
+class Finding(Term):
     """A health screening finding; ``local`` ones are tied to a body area."""
 
     question: Text | None = None

@@ -1,11 +1,13 @@
 """A recommendation in the shapes clinic software speaks: HL7 CDS Hooks cards and a FHIR R4 CarePlan.
 
 Both are plain JSON-ready dicts, built only from the result, so the same result
-always gives the same output (ids are UUID5s of the content). Nothing here adds
-clinical judgement: every line comes from the result and names its rule. Text
-from the knowledge is escaped for where it goes (Markdown in a card's detail and
-in FHIR annotations, XHTML in the narrative); links are web addresses only.
-A safety rule a pack switched off for this client comes first in both.
+always gives the same output (ids are UUID5s of the content). Their shapes are
+TypedDicts (:mod:`massage_rules.output.interop_types`), so a type checker knows
+every key an integrator reads. Nothing here adds clinical judgement: every line
+comes from the result and names its rule. Text from the knowledge is escaped for
+where it goes (Markdown in a card's detail and in FHIR annotations, XHTML in the
+narrative); links are web addresses only. A safety rule a pack switched off for
+this client comes first in both.
 """
 
 from __future__ import annotations
@@ -15,16 +17,35 @@ import json
 import uuid
 from collections import defaultdict
 from fractions import Fraction
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from massage_rules._codes import is_icd10_code
 from massage_rules.models import OverrideStamp, Recommendation, Referral
+from massage_rules.output.interop_types import (
+    CdsHooksCard,
+    CdsHooksCoding,
+    CdsHooksLink,
+    CdsHooksSource,
+    CdsHooksSuggestion,
+    FhirActivity,
+    FhirActivityDetail,
+    FhirAnnotation,
+    FhirCarePlan,
+    FhirCodeableConcept,
+    FhirCoding,
+    FhirNarrative,
+    FhirReference,
+    FhirServiceRequest,
+    FhirTiming,
+)
 from massage_rules.output.markup import effects_in_words, markdown, web_url
 
 __all__ = [
     "CPT_SYSTEM",
     "ICD10CM_SYSTEM",
     "OVERRIDE_REASON_SYSTEM",
+    "CdsHooksCard",
+    "FhirCarePlan",
     "to_cds_hooks_cards",
     "to_fhir_careplan",
 ]
@@ -62,10 +83,10 @@ def _sessions(low: int, high: int) -> str:
     return f"{low}" if low == high else f"{low}-{high}"
 
 
-def _cited(result: Recommendation, source_ids: tuple[str, ...] | list[str]) -> list[dict[str, str]]:
+def _cited(result: Recommendation, source_ids: tuple[str, ...] | list[str]) -> list[CdsHooksLink]:
     """CDS Hooks links for the cited sources that have a URL, in citation order."""
     by_id = {s.id: s for s in result.sources}
-    links = []
+    links: list[CdsHooksLink] = []
     for ident in dict.fromkeys(source_ids):
         src = by_id.get(ident)
         url = web_url(src.url) if src is not None else None
@@ -74,23 +95,46 @@ def _cited(result: Recommendation, source_ids: tuple[str, ...] | list[str]) -> l
     return links
 
 
-def _source(result: Recommendation, links: list[dict[str, str]]) -> dict[str, Any]:
-    source: dict[str, Any] = {"label": f"massage_rules (knowledge {result.knowledge.version})"}
+def _source(result: Recommendation, links: list[CdsHooksLink]) -> CdsHooksSource:
+    source: CdsHooksSource = {"label": f"massage_rules (knowledge {result.knowledge.version})"}
     if links:
         source["url"] = links[0]["url"]
     return source
 
 
-def _override_reasons() -> list[dict[str, str]]:
+def _override_reasons() -> list[CdsHooksCoding]:
     return [{"system": OVERRIDE_REASON_SYSTEM, "code": code, "display": display} for code, display in OVERRIDE_REASONS]
 
 
-def _finish(card: dict[str, Any]) -> dict[str, Any]:
-    card["overrideReasons"] = _override_reasons()
-    return {"uuid": _content_uuid("card", card), **card}
+def _card(
+    result: Recommendation,
+    summary: str,
+    indicator: Literal["info", "warning", "critical"],
+    detail: str,
+    links: list[CdsHooksLink],
+    suggestions: list[CdsHooksSuggestion] | None = None,
+) -> CdsHooksCard:
+    """A whole card, its uuid a hash of everything else in it; optional keys left out when empty."""
+    card: CdsHooksCard = {  # every key, in the order cards have always had, then the empty ones dropped
+        "uuid": "",
+        "summary": _summary(summary),
+        "indicator": indicator,
+        "detail": detail,
+        "source": _source(result, links),
+        "suggestions": suggestions or [],
+        "selectionBehavior": "at-most-one",
+        "links": links,
+        "overrideReasons": _override_reasons(),
+    }
+    if suggestions is None:
+        del card["suggestions"], card["selectionBehavior"]
+    if not links:
+        del card["links"]
+    card["uuid"] = _content_uuid("card", {k: v for k, v in card.items() if k != "uuid"})
+    return card
 
 
-def _referral_card(result: Recommendation, referral: Referral) -> dict[str, Any]:
+def _referral_card(result: Recommendation, referral: Referral) -> CdsHooksCard:
     urgent = referral.urgency == "urgent"
     meanwhile = (
         "Massage may go on meanwhile, within the limits in the plan."
@@ -101,19 +145,11 @@ def _referral_card(result: Recommendation, referral: Referral) -> dict[str, Any]
         f"**{'Urgent referral' if urgent else 'Referral'} to a physician** (rule `{referral.rule}`)\n\n"
         f"{markdown(referral.reason)}\n\n{meanwhile}\n\nSources: {', '.join(referral.sources)}"
     )
-    links = _cited(result, referral.sources)
-    card: dict[str, Any] = {
-        "summary": _summary(f"{'Urgent: refer' if urgent else 'Refer'} to a physician: {referral.reason}"),
-        "indicator": "critical" if urgent else "warning",
-        "detail": detail,
-        "source": _source(result, links),
-    }
-    if links:
-        card["links"] = links
-    return _finish(card)
+    summary = f"{'Urgent: refer' if urgent else 'Refer'} to a physician: {referral.reason}"
+    return _card(result, summary, "critical" if urgent else "warning", detail, _cited(result, referral.sources))
 
 
-def _override_card(result: Recommendation, override: OverrideStamp) -> dict[str, Any]:
+def _override_card(result: Recommendation, override: OverrideStamp) -> CdsHooksCard:
     """A card for a safety rule a pack switched off that applies to this client, at that rule's own indicator."""
     effects = effects_in_words(override)
     detail = (
@@ -121,14 +157,8 @@ def _override_card(result: Recommendation, override: OverrideStamp) -> dict[str,
         f"pack `{override.pack}`)\n\nThe core knowledge would have given {markdown(effects)}; this answer does "
         f"not.\n\nThe pack's reason: {markdown(override.reason)}"
     )
-    return _finish(
-        {
-            "summary": _summary(f"Safety rule {override.rule} switched off by pack {override.pack}: {effects}"),
-            "indicator": "critical" if "refer_urgent" in override.effects else "warning",
-            "detail": detail,
-            "source": _source(result, []),
-        }
-    )
+    summary = f"Safety rule {override.rule} switched off by pack {override.pack}: {effects}"
+    return _card(result, summary, "critical" if "refer_urgent" in override.effects else "warning", detail, [])
 
 
 def _plan_detail(result: Recommendation) -> str:
@@ -167,9 +197,9 @@ def _plan_detail(result: Recommendation) -> str:
     return "\n".join(lines)
 
 
-def _suggestion(result: Recommendation, rank: int, subject: dict[str, Any]) -> dict[str, Any]:
+def _suggestion(result: Recommendation, rank: int, subject: FhirReference) -> CdsHooksSuggestion:
     t = result.techniques[rank]
-    service: dict[str, Any] = {
+    service: FhirServiceRequest = {
         "resourceType": "ServiceRequest",
         "status": "draft",
         "intent": "proposal",
@@ -177,40 +207,38 @@ def _suggestion(result: Recommendation, rank: int, subject: dict[str, Any]) -> d
         "subject": subject,
         "note": [{"text": f"Pressure {t.pressure_min}-{t.pressure_max} on the 0-5 Walton scale"}],
     }
-    body = {
+    suggestion: CdsHooksSuggestion = {
+        "uuid": "",
         "label": _summary(f"{t.name} (CPT {t.cpt}), pressure {t.pressure_min}-{t.pressure_max}/5"),
         "isRecommended": rank == 0,
         "actions": [{"type": "create", "description": f"Order {t.name} (CPT {t.cpt})", "resource": service}],
     }
-    return {"uuid": _content_uuid("suggestion", body), **body}
+    suggestion["uuid"] = _content_uuid("suggestion", {k: v for k, v in suggestion.items() if k != "uuid"})
+    return suggestion
 
 
-def _plan_card(result: Recommendation, subject: dict[str, Any]) -> dict[str, Any]:
+def _plan_card(result: Recommendation, subject: FhirReference) -> CdsHooksCard:
     top = result.techniques[:TOP_TECHNIQUES]
     adjusted = bool(result.pressure_limits or result.avoided or result.referrals)
     names = ", ".join(t.name for t in top)
     summary = f"Massage: {names}"
     if result.plan is not None:
         summary += f"; {_sessions(result.plan.sessions_min, result.plan.sessions_max)} sessions"
-    links = _cited(result, [s for t in top for r in t.reasons for s in r.sources])
-    card: dict[str, Any] = {
-        "summary": _summary(summary + (" (adjusted for safety)" if adjusted else "")),
-        "indicator": "warning" if adjusted else "info",
-        "detail": _plan_detail(result),
-        "source": _source(result, links),
-        "suggestions": [_suggestion(result, i, subject) for i in range(len(top))],
-        "selectionBehavior": "at-most-one",
-    }
-    if links:
-        card["links"] = links
-    return _finish(card)
+    return _card(
+        result,
+        summary + (" (adjusted for safety)" if adjusted else ""),
+        "warning" if adjusted else "info",
+        _plan_detail(result),
+        _cited(result, [s for t in top for r in t.reasons for s in r.sources]),
+        [_suggestion(result, i, subject) for i in range(len(top))],
+    )
 
 
-def _subject(subject: str | None) -> dict[str, Any]:
+def _subject(subject: str | None) -> FhirReference:
     return {"reference": subject} if subject else {"display": "the client"}
 
 
-def to_cds_hooks_cards(result: Recommendation, *, subject: str | None = None) -> list[dict[str, Any]]:
+def to_cds_hooks_cards(result: Recommendation, *, subject: str | None = None) -> list[CdsHooksCard]:
     """The result as HL7 CDS Hooks cards, most urgent first.
 
     First a card for each safety rule a pack switched off that applies to this
@@ -226,35 +254,20 @@ def to_cds_hooks_cards(result: Recommendation, *, subject: str | None = None) ->
     cards += [_referral_card(result, referral) for referral in result.referrals]
     if result.no_massage is not None:
         nm = result.no_massage
-        links = _cited(result, nm.sources)
-        card: dict[str, Any] = {
-            "summary": _summary(f"No massage now: {nm.reason}"),
-            "indicator": "warning",
-            "detail": f"**No massage now** (rule `{nm.rule}`)\n\n{markdown(nm.reason)}\n\n"
-            f"Come back {markdown(nm.come_back)}.",
-            "source": _source(result, links),
-        }
-        if links:
-            card["links"] = links
-        cards.append(_finish(card))
+        detail = (
+            f"**No massage now** (rule `{nm.rule}`)\n\n{markdown(nm.reason)}\n\nCome back {markdown(nm.come_back)}."
+        )
+        cards.append(_card(result, f"No massage now: {nm.reason}", "warning", detail, _cited(result, nm.sources)))
     if result.techniques:
         cards.append(_plan_card(result, _subject(subject)))
     elif result.outcome == "nothing_suitable":
-        cards.append(
-            _finish(
-                {
-                    "summary": "No massage technique in the knowledge base fits this client",
-                    "indicator": "info",
-                    "detail": _plan_detail(result),
-                    "source": _source(result, []),
-                }
-            )
-        )
+        summary = "No massage technique in the knowledge base fits this client"
+        cards.append(_card(result, summary, "info", _plan_detail(result), []))
     order = {"critical": 0, "warning": 1, "info": 2}
     return sorted(cards, key=lambda c: order[c["indicator"]])
 
 
-def _timing(result: Recommendation) -> dict[str, Any] | None:
+def _timing(result: Recommendation) -> FhirTiming | None:
     plan = result.plan
     if plan is None:
         return None
@@ -272,7 +285,7 @@ def _timing(result: Recommendation) -> dict[str, Any] | None:
     }
 
 
-def _narrative(result: Recommendation, activities: list[dict[str, Any]]) -> dict[str, str]:
+def _narrative(result: Recommendation, activities: list[FhirActivity]) -> FhirNarrative:
     """The human-readable XHTML a FHIR resource should carry, so any EHR can show the plan."""
     parts = [
         f"<p><strong>Safety rule {html.escape(o.rule)} is switched off by pack {html.escape(str(o.pack))}: "
@@ -292,7 +305,7 @@ def _narrative(result: Recommendation, activities: list[dict[str, Any]]) -> dict
     return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{"".join(parts)}</div>'}
 
 
-def _reason_codes(result: Recommendation) -> list[dict[str, Any]]:
+def _reason_codes(result: Recommendation) -> list[FhirCodeableConcept]:
     """The client's own ICD-10-CM codes, coded; complaints named by id or inferred, as text only.
 
     A complaint inferred from the profile is not coded: its codes in the knowledge
@@ -300,9 +313,9 @@ def _reason_codes(result: Recommendation) -> list[dict[str, Any]]:
     """
     given = [c for c in result.profile.conditions if is_icd10_code(c)]
     names = {code: c.name for c in result.conditions for code in c.icd10}
-    reasons: list[dict[str, Any]] = []
+    reasons: list[FhirCodeableConcept] = []
     for code in given:
-        coding = {"system": ICD10CM_SYSTEM, "code": code}
+        coding: FhirCoding = {"system": ICD10CM_SYSTEM, "code": code}
         if code in names:
             coding["display"] = names[code]
         reasons.append({"coding": [coding]})
@@ -311,7 +324,7 @@ def _reason_codes(result: Recommendation) -> list[dict[str, Any]]:
     return reasons
 
 
-def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> dict[str, Any]:
+def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> FhirCarePlan:
     """The result as a FHIR R4 CarePlan (a JSON-ready dict): one activity per offered technique.
 
     Offered techniques are ``ServiceRequest`` activities coded in CPT, with the
@@ -321,7 +334,7 @@ def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> d
     """
     reasons = _reason_codes(result)
     timing = _timing(result)
-    activities: list[dict[str, Any]] = []
+    activities: list[FhirActivity] = []
     for referral in result.referrals:
         activities.append(
             {
@@ -334,7 +347,7 @@ def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> d
         )
     for t in result.techniques:
         where = ", ".join(t.areas) + (f"; not on {', '.join(t.skip_areas)}" if t.skip_areas else "")
-        detail: dict[str, Any] = {
+        detail: FhirActivityDetail = {
             "kind": "ServiceRequest",
             "code": {"coding": [{"system": CPT_SYSTEM, "code": t.cpt, "display": t.name}], "text": t.name},
             "status": "not-started",
@@ -363,7 +376,8 @@ def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> d
             }
         )
     # Annotation.text is Markdown in FHIR R4: escaped, so that no text becomes markup.
-    notes = [{"text": markdown(n.text)} for n in result.notes] + [{"text": markdown(w)} for w in result.warnings]
+    notes: list[FhirAnnotation] = [{"text": markdown(n.text)} for n in result.notes]
+    notes += [{"text": markdown(w)} for w in result.warnings]
     if result.no_massage is not None:
         nm = result.no_massage
         notes.insert(0, {"text": markdown(f"No massage now: {nm.reason} Come back {nm.come_back}.")})
@@ -374,18 +388,20 @@ def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> d
         }
         for o in result.safety_overrides
     ]
-    plan: dict[str, Any] = {
+    plan: FhirCarePlan = {
         "resourceType": "CarePlan",
+        "id": "",
         "status": "draft",
         "intent": "proposal",
         "title": "Medical massage plan",
         "description": f"Outcome: {result.outcome}. Knowledge {result.knowledge.version} "
         f"({result.knowledge.content_hash[:12]}).",
         "subject": _subject(subject),
+        "text": _narrative(result, activities),
     }
-    plan["text"] = _narrative(result, activities)
     if activities:
         plan["activity"] = activities
     if notes:
         plan["note"] = notes
-    return {"resourceType": "CarePlan", "id": _content_uuid("careplan", plan), **plan}
+    plan["id"] = _content_uuid("careplan", {k: v for k, v in plan.items() if k != "id"})
+    return plan
