@@ -123,3 +123,13 @@ def test_profile_is_immutable() -> None:
     with pytest.raises(ValidationError, match="Instance is frozen"):
         PROFILE.severity = 2  # type: ignore[misc]
     assert isinstance(PROFILE.areas, tuple)
+
+
+def test_two_answers_share_no_mutable_object(kb: mr.KnowledgeBase) -> None:
+    """Answers for two profiles hold no list, dict or set in common: only frozen models, tuples and strings."""
+    other = PROFILE.model_copy(update={"areas": ("lower_back",), "health": ("anticoagulants",)})
+    first, second = mr.recommend(PROFILE, kb), mr.recommend(other, kb)
+    mutable = (list, dict, set, bytearray)
+    in_first = {id(v) for v in _walk(first) if isinstance(v, mutable)}
+    assert not in_first & {id(v) for v in _walk(second) if isinstance(v, mutable)}
+    assert not in_first  # fields are tuples and frozen models all the way down
