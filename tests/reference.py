@@ -139,7 +139,8 @@ def unsafe_offers(profile: mr.ClientProfile, answer: mr.Recommendation, kb: mr.K
                     out.append(f"{offered.id}: on {sorted(areas)} where {rule.id} forbids it")
             if rule.cap is not None:
                 scope = where_applies(rule, rule.cap.where, rule.cap.distal, f, kb)
-                touches = scope is None or bool(scope & areas) or whole_body
+                # a whole-body session passes over every area but those it skips
+                touches = scope is None or bool(scope & areas) or (whole_body and not scope <= set(offered.skip_areas))
                 if touches and offered.pressure_max > rule.cap.max:
                     out.append(f"{offered.id}: pressure {offered.pressure_max} above the cap of {rule.id}")
                 if rule.cap.max < lowest and (

@@ -1,8 +1,10 @@
-"""Screening over random profiles, checked against the knowledge files by an oracle written here.
+"""Screening over random profiles, checked against the knowledge by the plain-loop reference.
 
-The oracle re-reads each rule's conditions and effects from the loaded knowledge and
-decides on its own which rules must fire and what they rule out; the engine's answer
-must agree. No finding, technique or area is named here: expectations come from the data.
+The reference (tests/reference.py) re-reads each rule's conditions and effects and
+decides on its own which rules fire and what they rule out; the engine's answer must
+agree. The strategies here aim at the findings that refer, stop massage, cap pressure
+or keep techniques off an area. No finding, technique or area is named here:
+expectations come from the data.
 """
 
 from __future__ import annotations
@@ -14,64 +16,11 @@ from hypothesis import strategies as st
 
 import massage_rules as mr
 from massage_rules.knowledge.load import CompiledRule
+from tests.reference import facts_of, reference_fire, unsafe_offers, where_applies
 from tests.strategies import profile_fields
 
 KB = mr.load_knowledge()
 RULES = [rule for rule in KB.rules if rule.kind == "rule"]
-
-
-def _tied(profile: mr.ClientProfile) -> dict[str, set[str]]:
-    """Finding -> the areas the profile tied it to (empty when given without an area)."""
-    tied: dict[str, set[str]] = {}
-    for entry in profile.health:
-        finding, _, area = entry.partition("@")
-        tied.setdefault(finding, set())
-        if area:
-            tied[finding].add(area)
-    return tied
-
-
-def fires(rule: CompiledRule, result: mr.Recommendation) -> bool:
-    """Whether ``rule``'s ``when`` holds for the profile in ``result``, decided independently of the engine."""
-    p = result.profile
-    health = set(_tied(p))
-    matched = {c.id for c in result.conditions}
-    checks = [
-        rule.areas is None or bool(rule.areas & set(p.areas)),
-        rule.causes is None or p.cause in rule.causes,
-        rule.phases is None or p.phase in rule.phases,
-        rule.goals is None or bool(rule.goals & set(p.goals)),
-        rule.severity is None or rule.severity[0] <= p.severity <= rule.severity[1],
-        rule.days is None or (p.days_since_onset is not None and rule.days[0] <= p.days_since_onset <= rule.days[1]),
-        rule.health_all is None or rule.health_all <= health,
-        rule.health_any is None or bool(rule.health_any & health),
-        rule.conditions is None or bool(rule.conditions & matched),
-    ]
-    return all(checks)
-
-
-def scope(rule: CompiledRule, where: str, distal: bool, result: mr.Recommendation) -> set[str] | None:
-    """The areas a fired rule's restriction covers; None means everywhere."""
-    p = result.profile
-    if where == "everywhere":
-        return None
-    if where == "problem_areas":
-        areas = set(p.areas)
-    else:
-        tied = _tied(p)
-        areas = set()
-        for finding in (rule.health_all or frozenset()) | ((rule.health_any or frozenset()) & set(tied)):
-            areas |= tied.get(finding) or set(p.areas)  # no area given: every problem area, cautiously
-    if distal:
-        for area in list(areas):
-            areas |= KB.distal.get(area, frozenset())
-    return areas
-
-
-def _on(technique: mr.RankedTechnique, areas: set[str]) -> set[str]:
-    """The areas of ``areas`` that ``technique`` is applied to, a whole-body session covering all but its skips."""
-    whole = bool(KB.whole_body_areas & set(technique.areas))
-    return (areas & set(technique.areas)) | ((areas - set(technique.skip_areas)) if whole else set())
 
 
 def _blocking(rule: CompiledRule) -> bool:
@@ -122,7 +71,7 @@ def test_care_meanwhile_stays_inside_the_referrals_restrictions(fields: dict[str
     """A referral that allows care meanwhile is always shown, and whatever is offered obeys every fired restriction."""
     result = mr.recommend(_with(fields, finding), KB)
     assert result.referral is not None
-    assert any(fires(rule, result) and rule.refer is not None for rule in RULES)
+    assert any(KB.rules_by_id[rule].refer is not None for rule in reference_fire(result.profile, KB)[0])
     _check_restrictions(result)
 
 
@@ -135,20 +84,16 @@ def test_local_findings_keep_techniques_off_their_area(
     result = mr.recommend(_with(fields, f"{finding}@{area}"), KB)
     scoped = [
         rule
-        for rule in RULES
-        if fires(rule, result)
-        and finding in (rule.health_all or frozenset())
+        for rule in map(KB.rules_by_id.__getitem__, reference_fire(result.profile, KB)[0])
+        if finding in (rule.health_all or frozenset())
         and rule.forbid is not None
         and rule.forbid.where == "finding_areas"
     ]
     for rule in scoped:
         assert rule.forbid is not None
-        covered = scope(rule, "finding_areas", rule.forbid.distal, result)
+        covered = where_applies(rule, "finding_areas", rule.forbid.distal, facts_of(result.profile, KB), KB)
         assert covered is not None
         assert area in covered
-        for technique in result.techniques:
-            if rule.forbid_set is None or technique.id in rule.forbid_set:
-                assert not _on(technique, covered), (rule.id, technique.id, technique.areas)
     _check_restrictions(result)
 
 
@@ -166,27 +111,10 @@ def test_every_fired_restriction_holds_on_random_profiles(fields: dict[str, Any]
 
 
 def _check_restrictions(result: mr.Recommendation) -> None:
-    fired = [rule for rule in RULES if fires(rule, result)]
-    referred = {x.rule for x in result.referrals}
-    for rule in fired:
-        if rule.refer is not None:
-            assert rule.id in referred, rule.id
-        if _blocking(rule):
-            assert result.techniques == ()
-            assert result.plan is None
-        if rule.allow_only is not None:
-            assert {t.id for t in result.techniques} <= rule.allow_only, rule.id
-        if rule.forbid is not None:
-            covered = scope(rule, rule.forbid.where, rule.forbid.distal, result)
-            for technique in result.techniques:
-                if rule.forbid_set is None or technique.id in rule.forbid_set:
-                    assert covered is not None, (rule.id, technique.id)
-                    assert not _on(technique, covered), (rule.id, technique.id, technique.areas)
-        if rule.cap is not None:
-            covered = scope(rule, rule.cap.where, rule.cap.distal, result)
-            for technique in result.techniques:
-                if covered is None or _on(technique, covered):
-                    assert technique.pressure_max <= rule.cap.max, (rule.id, technique.id)
+    """Every referral the reference fires is shown, and the answer breaks no restriction it fires."""
+    fired = [KB.rules_by_id[rule] for rule in reference_fire(result.profile, KB)[0]]
+    assert {rule.id for rule in fired if rule.refer is not None} <= {x.rule for x in result.referrals}
+    assert unsafe_offers(result.profile, result, KB) == []
 
 
 @given(profile_fields(KB))
