@@ -70,7 +70,7 @@ def test_the_typed_constructor_lists_every_field_with_its_required_ness() -> Non
     import ast
     import inspect
 
-    import massage_rules.models as models
+    import massage_rules.models.profile as models
 
     tree = ast.parse(inspect.getsource(models))
     profile = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "ClientProfile")

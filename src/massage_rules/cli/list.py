@@ -81,7 +81,7 @@ def entries(kb: KnowledgeBase, kind: str) -> list[dict[str, Any]]:
 def _matching(kb: KnowledgeBase, kind: str, items: list[dict[str, Any]], word: str) -> list[dict[str, Any]]:
     """The entries ``word`` may stand for, best first: the id itself, or what a ProfileError would suggest."""
     from massage_rules.errors import close_matches
-    from massage_rules.models import normalise_id
+    from massage_rules.models.profile import normalise_id
 
     key = normalise_id(word)
     by_id = {item["id"]: item for item in items}

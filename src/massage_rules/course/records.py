@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from massage_rules.errors import HistoryError, close_match
 from massage_rules.knowledge.load import KnowledgeBase
-from massage_rules.models import _normalise_health
+from massage_rules.models.profile import _normalise_health
 
 __all__ = ["SessionRecord", "check_findings", "session_record"]
 

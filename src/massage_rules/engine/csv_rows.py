@@ -27,7 +27,7 @@ from massage_rules.engine.batch_lines import (
     profile_row,
 )
 from massage_rules.knowledge.load import KnowledgeBase
-from massage_rules.models import normalise_id
+from massage_rules.models.profile import normalise_id
 
 __all__ = ["LIST_SEPARATOR", "MAX_RECORD_LINES", "CsvLayout", "csv_rows", "read_header"]
 

@@ -17,7 +17,8 @@ from typing import Any
 from massage_rules.errors import ProfileError, close_match
 from massage_rules.knowledge.load import KnowledgeBase, default_knowledge
 from massage_rules.knowledge.yaml_files import YamlLoadError, load_yaml_text
-from massage_rules.models import ClientProfile, normalise_id
+from massage_rules.models import ClientProfile
+from massage_rules.models.profile import normalise_id
 
 __all__ = ["load_profile", "parse_profile", "severity_from_text"]
 

@@ -33,7 +33,7 @@ from massage_rules.engine.csv_rows import CsvLayout, csv_rows, read_header
 from massage_rules.engine.profile_files import _JsonError, _parse_json
 from massage_rules.errors import ProfileError
 from massage_rules.knowledge.load import KnowledgeBase
-from massage_rules.models import normalise_id
+from massage_rules.models.profile import normalise_id
 
 __all__ = ["SUFFIXES", "ProfileReader", "ProfileRow", "read_profiles"]
 

@@ -23,7 +23,6 @@ from massage_rules.models import (
     ClientProfile,
     MatchedCondition,
     NoMassageNow,
-    Outcome,
     OverrideStamp,
     PressureLimit,
     RankedTechnique,
@@ -31,6 +30,7 @@ from massage_rules.models import (
     Referral,
     switched_off_warning,
 )
+from massage_rules.models.result import Outcome
 from massage_rules.rules.facts import Facts
 from massage_rules.rules.firing import Fired, fire, holds
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
-from massage_rules.models import Avoidance, AvoidanceKind, NoMassageNow, PressureLimit
+from massage_rules.models import Avoidance, NoMassageNow, PressureLimit
+from massage_rules.models.result import AvoidanceKind
 from massage_rules.rules.facts import Facts
 
 __all__ = ["Placement", "Restriction", "Screen", "screen"]

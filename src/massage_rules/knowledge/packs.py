@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from massage_rules.errors import close_match
 from massage_rules.knowledge import schema as s
 from massage_rules.knowledge.yaml_files import locate
-from massage_rules.models import OverrideStamp, SafetyEffect
+from massage_rules.models import OverrideStamp
+from massage_rules.models.result import SafetyEffect
 
 if TYPE_CHECKING:
     from massage_rules.knowledge.rule import CompiledRule

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from massage_rules.knowledge import schema as s
-from massage_rules.models import NoMassageNow, Note, Reason, ReasonEffect, Referral
+from massage_rules.models import NoMassageNow, Note, Reason, Referral
+from massage_rules.models.result import ReasonEffect
 
 __all__ = ["CompiledRule", "when_fields", "with_answer_parts"]
 

@@ -1,0 +1,75 @@
+"""Public, frozen models: the profile a caller gives and the recommendation it gets.
+
+Every model is immutable and JSON-serialisable; ``model_dump_json()`` uses the
+attribute names as keys. The profile checks its own shape on construction and
+normalises ids (``"Lower Back"`` becomes ``"lower_back"``); whether a value is
+known is checked against a knowledge base by :func:`massage_rules.recommend`.
+"""
+
+from massage_rules.models.explanation import Explanation, Obstacle, UnmetRule
+from massage_rules.models.explanation import ObstacleKind as ObstacleKind
+from massage_rules.models.profile import SCHEMA_VERSION as SCHEMA_VERSION
+from massage_rules.models.profile import ClientProfile
+from massage_rules.models.profile import Ids as Ids
+from massage_rules.models.profile import normalise_id as normalise_id
+from massage_rules.models.result import (
+    AfterCare,
+    Avoidance,
+    BillingUnits,
+    KnowledgeStamp,
+    MatchedCondition,
+    MeaningfulChange,
+    NoMassageNow,
+    Note,
+    OverrideStamp,
+    PackStamp,
+    Plan,
+    PlanAdvice,
+    PlanStep,
+    PressureLimit,
+    RankedTechnique,
+    Reason,
+    Recommendation,
+    Referral,
+    SourceRef,
+    switched_off_warning,
+)
+from massage_rules.models.result import (
+    AvoidanceKind as AvoidanceKind,
+)
+from massage_rules.models.result import (
+    Outcome as Outcome,
+)
+from massage_rules.models.result import (
+    ReasonEffect as ReasonEffect,
+)
+from massage_rules.models.result import (
+    SafetyEffect as SafetyEffect,
+)
+
+__all__ = [
+    "AfterCare",
+    "Avoidance",
+    "BillingUnits",
+    "ClientProfile",
+    "Explanation",
+    "KnowledgeStamp",
+    "MatchedCondition",
+    "MeaningfulChange",
+    "NoMassageNow",
+    "Note",
+    "Obstacle",
+    "OverrideStamp",
+    "PackStamp",
+    "Plan",
+    "PlanAdvice",
+    "PlanStep",
+    "PressureLimit",
+    "RankedTechnique",
+    "Reason",
+    "Recommendation",
+    "Referral",
+    "SourceRef",
+    "UnmetRule",
+    "switched_off_warning",
+]
