@@ -34,8 +34,8 @@ def course(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
         capsys, "course", "start", "--profile", str(tmp_path / "client.yaml"), "--out", str(out), "--date", "2026-03-02"
     )
     assert code == 0
-    assert "check in after session 4, 8, 12" in text
-    assert "After-care for the client" in text
+    assert "check in after sessions 4, 8 and 12" in text
+    assert "After-care for this client" in text
     assert f"Course started in {out}" in text
     return out
 
