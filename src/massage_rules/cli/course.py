@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from massage_rules.cli.suggest import add_profile_flags
+from massage_rules.cli.views import parse_date
 from massage_rules.output.markup import terminal
 from massage_rules.output.text import _wrap
 
@@ -84,13 +85,6 @@ def render_review(review: ProgressReview, history: CourseHistory, plan: Plan, ch
     return terminal("\n".join(out).rstrip() + "\n")
 
 
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date; write it as YYYY-MM-DD") from None
-
-
 def _pain(value: str) -> int:
     text = value.strip()
     if not text.isdigit() or int(text) > 10:
@@ -118,8 +112,7 @@ def register(subparsers: Any) -> None:
             """\
             examples:
               massage-rules course start --profile client.yaml --out anna.yaml
-              massage-rules course start --area lower_back --severity 7 --phase chronic --goal pain_relief \\
-                  --out anna.yaml
+              massage-rules course start --area neck --severity 5 --phase acute --goal pain_relief --out bo.yaml
               massage-rules course add anna.yaml --date 2026-03-14 --pain-before 7 --pain-after 4
               massage-rules course review anna.yaml --svg anna.svg
 
@@ -139,14 +132,14 @@ def register(subparsers: Any) -> None:
     )
     add_profile_flags(start)
     start.add_argument("--out", required=True, metavar="FILE", help="the history file to create (.yaml or .json)")
-    start.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="the day the course starts (default: today)")
+    start.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD", help="the day it starts (default: today)")
     start.add_argument("--force", action="store_true", help="replace the history file if it exists")
     start.add_argument("--knowledge", action="append", default=[], metavar="FILE", help=knowledge_help)
     start.set_defaults(func=_start)
 
     add = actions.add_parser("add", help="add a session to a history file")
     add.add_argument("history", metavar="HISTORY", help="the history file")
-    add.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="the day of the session (default: today)")
+    add.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD", help="the day of the session (default: today)")
     add.add_argument("--pain-before", type=_pain, required=True, metavar="0-10", help="pain at the start")
     add.add_argument("--pain-after", type=_pain, required=True, metavar="0-10", help="pain at the end")
     add.add_argument("--function", type=_score, metavar="0-10", help="a function score, e.g. the mean PSFS")

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from massage_rules.knowledge.load import KnowledgeBase
     from massage_rules.models import Recommendation
 
-__all__ = ["HANDOUT_FORMATS", "add_view_flags", "render", "use_color", "view_flag_problem", "width_for"]
+__all__ = ["HANDOUT_FORMATS", "add_view_flags", "parse_date", "render", "use_color", "view_flag_problem", "width_for"]
 
 HANDOUT_FORMATS = ("markdown", "html")
 MAX_WIDTH = 120  # wider lines are hard to read, whatever the terminal
@@ -33,7 +33,8 @@ def _top(value: str) -> int:
     return int(text)
 
 
-def _date(value: str) -> dt.date:
+def parse_date(value: str) -> dt.date:
+    """A ``YYYY-MM-DD`` flag value; anything else is a usage error that says how to write it."""
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
@@ -63,7 +64,7 @@ def add_view_flags(parser: argparse.ArgumentParser) -> None:
     handout = parser.add_argument_group("the client's handout (--format markdown or html)")
     handout.add_argument("--client", type=_name, metavar="NAME", help="the client's name, printed at the top")
     handout.add_argument("--therapist", type=_name, metavar="NAME", help="the therapist's name, printed at the top")
-    handout.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="the date printed (default: today)")
+    handout.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD", help="the date printed (default: today)")
     handout.add_argument(
         "--pick",
         action="append",

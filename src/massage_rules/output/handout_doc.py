@@ -103,7 +103,7 @@ def _technique_item(t: RankedTechnique, names: Names, areas: tuple[str, ...]) ->
     if set(t.areas) < set(areas) or t.skip_areas:  # not everywhere the client came for: say where
         text += f" Only on your {and_list([lower_first(names.area(a)) for a in t.areas])}"
         if t.skip_areas:
-            text += f", not on your {and_list([lower_first(names.area(a)) for a in t.skip_areas])}"
+            text += f", not on your {and_list([lower_first(names.area(a)) for a in t.skip_areas], 'or')}"
         text += "."
     return Item(f"{t.name}:", text.strip())
 

@@ -87,10 +87,10 @@ class Names:
         name = self.findings.get(finding) or words(finding)
         return f"{name} ({lower_first(self.area(area))})" if at else name
 
-    def areas_in_words(self, idents: Iterable[str]) -> str:
-        """Areas as a phrase for a sentence: ``the lower back and the neck``."""
+    def areas_in_words(self, idents: Iterable[str], conjunction: str = "and") -> str:
+        """Areas as a phrase for a sentence: ``the lower back and the neck`` (or ``... or the neck``)."""
         names = [f"the {lower_first(self.area(a))}" for a in idents]
-        return and_list(names)
+        return and_list(names, conjunction)
 
     def advice_fits(self, advice: str, shown: frozenset[str]) -> bool:
         """True when after-care ``advice`` is for everyone or for one of the ``shown`` techniques."""
@@ -98,11 +98,11 @@ class Names:
         return techniques is None or not techniques.isdisjoint(shown)
 
 
-def and_list(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
+def and_list(items: list[str], conjunction: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (or ``a, b or c``)."""
     if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+        return f" {conjunction} ".join(items)
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
 
 
 def names_of(knowledge: KnowledgeBase | None) -> Names:

@@ -138,10 +138,11 @@ def _techniques(
     for t, rank in zip(shown, ranks, strict=False):
         where = ""
         if several and len(t.areas) < len(result.profile.areas):
-            where = "  on " + ", ".join(lower_first(names.area(a)) for a in t.areas)
+            where = "on " + names.areas_in_words(t.areas)
         if t.skip_areas:
-            where += "  not on " + ", ".join(lower_first(names.area(a)) for a in t.skip_areas)
-        detail = f"pressure {t.pressure_min}-{t.pressure_max}/5  score {t.score:g}{where}"
+            where += (", not on " if where else "not on ") + names.areas_in_words(t.skip_areas, "or")
+        pressure = f"{t.pressure_min}" if t.pressure_min == t.pressure_max else f"{t.pressure_min}-{t.pressure_max}"
+        detail = f"pressure {pressure}/5  score {t.score:g}"
         if full:
             detail += f"  [{t.id}] CPT {t.cpt}, evidence {t.evidence}"
         name = t.name.ljust(pad) if 6 + pad + 2 + len(detail) <= out.width else t.name
@@ -152,6 +153,8 @@ def _techniques(
             style="strong" if top_pick else None,
             span=(6, 6 + len(t.name)),
         )
+        if where:
+            out.add(where[0].upper() + where[1:], " " * 6)
         if full:
             for r in t.reasons:
                 out.add(f"{r.points:+g} {_reason_words(r)} [{r.rule}; {', '.join(r.sources)}]", " " * 6, " " * 9)

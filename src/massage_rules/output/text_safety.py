@@ -156,20 +156,30 @@ def _render_avoid(result: Recommendation, names: Names, out: Lines, *, full: boo
         if everywhere:
             listed = ", ".join(names.technique(t) for t in everywhere)
             parts.append(listed if folded else f"no {listed} anywhere")
-        for area, techs in sorted(grp.on.items()):
-            shown = [t for t in techs if full or (t not in gone and t not in gone_on[area])]
-            gone_on[area].update(shown)
-            if shown:
-                listed = ", ".join(names.technique(t) for t in shown)
-                parts.append(listed if folded else f"no {listed} on the {lower_first(names.area(area))}")
+        by_list: dict[tuple[str, ...], list[str]] = {}  # the techniques ruled out -> the areas, said once
+        for area, on_area in sorted(grp.on.items()):
+            shown = tuple(t for t in on_area if full or t not in gone)
+            if shown and (full or not set(shown) <= gone_on[area]):
+                by_list.setdefault(shown, []).append(area)
+                gone_on[area].update(shown)
+        for listed_ids, areas in by_list.items():
+            if folded:
+                parts.append(", ".join(names.technique(t) for t in listed_ids))
+            elif len(listed_ids) > 1 and set(listed_ids) | gone >= set(names.techniques):
+                parts.append(f"no massage on {names.areas_in_words(areas)}")
+            else:
+                listed = ", ".join(names.technique(t) for t in listed_ids)
+                parts.append(f"no {listed} on {names.areas_in_words(areas)}")
         if grp.cap_everywhere is not None and (full or cap_all is None or grp.cap_everywhere < cap_all):
             parts.append(f"pressure at most {grp.cap_everywhere}/5 anywhere")
             cap_all = min(grp.cap_everywhere, cap_all if cap_all is not None else 5)
+        by_cap: dict[int, list[str]] = {}
         for area, cap in sorted(grp.caps.items()):
             bound = min([x for x in (cap_all, cap_on.get(area)) if x is not None], default=6)
             if full or cap < bound:
-                parts.append(f"pressure at most {cap}/5 on the {lower_first(names.area(area))}")
+                by_cap.setdefault(cap, []).append(area)
                 cap_on[area] = min(cap, bound)
+        parts += [f"pressure at most {cap}/5 on {names.areas_in_words(areas)}" for cap, areas in by_cap.items()]
         gone.update(everywhere)
         if parts:
             lines.append((grp, parts))
