@@ -152,3 +152,20 @@ def test_colour_only_when_asked_and_only_where_it_matters() -> None:
     assert "\x1b[1mMyofascial release\x1b[0m" in bold
     assert ANSI.sub("", bold) == _text(LOW_BACK)
     assert "\x1b" not in _text(referral)
+
+
+def test_a_rule_that_leaves_nothing_on_an_area_says_no_massage_there() -> None:
+    """Varicose veins on the calf rule out every technique there and below: one line, and each technique says where."""
+    profile = {**LOW_BACK, "areas": ["full_body", "calf"], "health": ["varicose_veins@calf"], "goals": ["relaxation"]}
+    text = " ".join(_text(profile, top=1).split())
+    assert "Varicose veins (calf): no massage on the ankle and foot and the calf." not in text  # heading: the finding
+    assert "Varicose veins: no massage on the ankle and foot and the calf." in text
+    assert "On the full body, not on the ankle and foot or the calf" in text
+
+
+def test_areas_with_the_same_restriction_share_a_line() -> None:
+    """A rule that rules out the same techniques on two areas names both areas once."""
+    profile = {**LOW_BACK, "areas": ["full_body", "calf"], "health": ["pregnancy"], "goals": ["relaxation"]}
+    text = " ".join(_text(profile).split())
+    assert "no Neuromuscular therapy, Trigger point therapy on the calf and the full body" in text
+    assert "pressure at most 2/5 on the calf and the full body" in text

@@ -149,6 +149,7 @@ def _render_avoid(result: Recommendation, names: Names, out: Lines, *, full: boo
     cap_all: int | None = None
     cap_on: dict[str, int] = {}
     lines: list[tuple[_Group, list[str]]] = []
+    placed = {area for t in result.techniques for area in t.areas}  # "no massage on" never where one is offered
     for grp in _groups(result, names):
         folded = grp.folded  # a phase line: its heading says why, its parts are technique names
         parts: list[str] = []
@@ -165,7 +166,7 @@ def _render_avoid(result: Recommendation, names: Names, out: Lines, *, full: boo
         for listed_ids, areas in by_list.items():
             if folded:
                 parts.append(", ".join(names.technique(t) for t in listed_ids))
-            elif len(listed_ids) > 1 and set(listed_ids) | gone >= set(names.techniques):
+            elif set(listed_ids) | gone >= set(names.techniques) and placed.isdisjoint(areas):
                 parts.append(f"no massage on {names.areas_in_words(areas)}")
             else:
                 listed = ", ".join(names.technique(t) for t in listed_ids)
