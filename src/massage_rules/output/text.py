@@ -221,14 +221,13 @@ def _plan(plan: Plan, names: Names, out: Lines, shown: frozenset[str], *, full: 
     own = [item for item in fitting if item.rule not in names.general_advice]
     general = [item for item in fitting if item.rule in names.general_advice]
     signs = sum(1 for item in general if item.kind == "warning_sign")
-    rest = f"{len(general) - signs} general points and {signs} warning signs: --full, or the handout"
+    rest = f"{len(general) - signs} general points, {signs} warning signs"
     if own:
-        out.add("After-care for this client")
+        out.add(f"After-care for this client (+ {rest}: --full)", hang="  ")
         for item in own:
             out.add(item.text, "  - ", "    ")
-        out.add(f"+ {rest}", "  ")
     elif general:
-        out.add(f"After-care: {rest}", hang="  ")
+        out.add(f"After-care: {rest} (--full, or the handout with --format html)", hang="  ")
     out.blank()
 
 
