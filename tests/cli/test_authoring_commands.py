@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from massage_rules.cli.admin import main
+from massage_rules.knowledge.load import bundled_knowledge_paths
 
 ROOT = Path(__file__).parents[1]
 BASE = sorted((ROOT / "knowledge" / "base").glob("*.yaml"))
@@ -68,6 +69,8 @@ def test_explain_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(args) == 0
     out = capsys.readouterr().out
     assert out.startswith("Deep tissue massage is not offered:")
+    assert out.count("knowledge/conditions.yaml:") == 2  # the bundled file, not its installed path
+    assert str(bundled_knowledge_paths()[0].parent) not in out
     assert main([*args, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["offered"] is False

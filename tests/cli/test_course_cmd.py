@@ -34,8 +34,8 @@ def course(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
         capsys, "course", "start", "--profile", str(tmp_path / "client.yaml"), "--out", str(out), "--date", "2026-03-02"
     )
     assert code == 0
-    assert "check in after session 4, 8, 12" in text
-    assert "After-care for the client" in text
+    assert "check in after sessions 4, 8 and 12" in text
+    assert "After-care for this client" in text
     assert f"Course started in {out}" in text
     return out
 
@@ -151,6 +151,29 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     """A missing action or a missing required flag exits 2."""
     assert _run(capsys, "course")[0] == 2
     assert _run(capsys, "course", "add")[0] == 2
+
+
+def test_start_takes_the_profile_flags_of_suggest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`course start` takes suggest's profile flags, alone or over a profile file, and stores the profile."""
+    out = tmp_path / "anna.yaml"
+    flags = ("--area", "lower_back", "--severity", "7", "--phase", "chronic", "--goal", "pain_relief")
+    code, text, _ = _run(capsys, "course", "start", *flags, "--out", str(out))
+    assert code == 0
+    assert text.startswith("Client: Lower back · cause not given · pain 7/10 · Chronic")
+    stored = "profile:\n  areas: [lower_back]\n  severity: 7\n  phase: chronic\n  goals: [pain_relief]\n"
+    assert stored in out.read_text(encoding="utf-8")
+    (tmp_path / "client.yaml").write_text(PROFILE, encoding="utf-8")
+    over = ("--profile", str(tmp_path / "client.yaml"), "--severity", "4", "--out", str(tmp_path / "b.yaml"))
+    assert _run(capsys, "course", "start", *over)[0] == 0
+    assert "severity: 4" in (tmp_path / "b.yaml").read_text(encoding="utf-8")
+
+
+def test_start_without_a_profile_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`course start` with neither --profile nor profile flags is a usage error, and writes nothing."""
+    code, _, err = _run(capsys, "course", "start", "--out", str(tmp_path / "anna.yaml"))
+    assert code == 2
+    assert "no profile given" in err
+    assert not (tmp_path / "anna.yaml").exists()
 
 
 def test_review_notes_changed_knowledge(course: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -31,11 +31,10 @@ def test_text_answer_lists_techniques_and_plan(capsys: pytest.CaptureFixture[str
     """A plain profile prints ranked techniques with reasons and a plan, and exits 0."""
     assert main(CHRONIC_BACK) == 0
     out = capsys.readouterr().out
-    assert "Techniques (best first)" in out
-    assert "  1. " in out
-    assert "why: " in out
-    assert "Plan: " in out
-    assert "check progress after session" in out
+    assert "Techniques, best first (top 5 of 15; --all for every one)" in out
+    assert "   1  Myofascial release " in out
+    assert "      mobility (range of motion) +3, pain relief +2, Chronic low back pain +1\n" in out
+    assert "Plan: 8-10 sessions, 1 a week, 60 min each; check in after sessions 4 and 8\n" in out
 
 
 def test_json_answer_is_the_whole_result(capsys: pytest.CaptureFixture[str]) -> None:
@@ -134,8 +133,9 @@ def test_secondary_referral_does_not_promise_care_meanwhile(capsys: pytest.Captu
 
 
 def test_one_avoid_line_per_rule_and_place(capsys: pytest.CaptureFixture[str]) -> None:
-    """A rule that both forbids and caps pressure is listed once per place, not once per kind."""
-    assert main([*CHRONIC_BACK, "--health", "anticoagulants"]) == 0
+    """A rule that both forbids and caps pressure is one entry, headed by the finding, with its limit."""
+    assert main([*CHRONIC_BACK, "--health", "anticoagulants", "--full"]) == 0
     lines = capsys.readouterr().out.split("Avoid\n", 1)[1].split("\n\n", 1)[0]
     assert lines.count("[anticoagulants_gentle]") == 1
-    assert lines.count("everywhere") == 1
+    assert lines.startswith("  Takes anticoagulants: no Active release technique, ")
+    assert lines.count("pressure at most 2/5 anywhere") == 1

@@ -22,21 +22,26 @@ def test_format_json_and_the_json_alias_print_the_same(capsys: pytest.CaptureFix
 
 
 def test_format_markdown_prints_a_client_handout(capsys: pytest.CaptureFixture[str]) -> None:
-    """--format markdown prints the handout: plan, how often, sources; no scores or billing."""
-    assert main([*PROFILE, "--format", "markdown"]) == 0
+    """--format markdown prints the handout: the date, how often; no scores, billing codes or references."""
+    assert main([*PROFILE, "--format", "markdown", "--date", "2026-03-02"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("# Your massage plan\n\n*For: lower back · goals: pain relief*\n")
-    assert "## How often\n\n- 8–10 sessions, about 1 a week, 60 minutes each.\n" in out
-    assert re.search(r"\bscore:? [-+]?\d", out) is None  # no technique scores (citations may say "scores")
+    assert out.startswith("# Your massage plan\n\n**Date:** 2 March 2026\n\nWhat we are working on: your lower back.")
+    assert "## How often\n\n- About 8 to 10 sessions, once a week, 60 minutes each.\n" in out
+    assert re.search(r"\bscore:? [-+]?\d", out) is None
+    assert re.search(r"\b97\d\d\d\b", out) is None  # no CPT code
     assert "Medicare" not in out
+    assert "Sources" not in out
 
 
 def test_format_text_is_the_default(capsys: pytest.CaptureFixture[str]) -> None:
-    """Without --format the therapist's text report is printed, with its billing line."""
+    """Without --format the therapist's text report is printed; its billing line is behind --full."""
     assert main(PROFILE) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Client: lower_back")
-    assert "Billing: 4 unit(s) of 97124, 97140 for 60 timed minutes (15-min units, 8-min threshold)" in out
+    assert out.startswith("Client: Lower back · ")
+    assert "billing:" not in out
+    assert main([*PROFILE, "--full"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "billing: 4 unit(s) of 97124, 97140 for 60 timed minutes (15-min units, 8-min threshold)" in out
 
 
 def test_json_and_another_format_conflict(capsys: pytest.CaptureFixture[str]) -> None:

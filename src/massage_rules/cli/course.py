@@ -14,6 +14,8 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from massage_rules.cli.suggest import add_profile_flags
+from massage_rules.cli.views import parse_date
 from massage_rules.output.markup import terminal
 from massage_rules.output.text import _wrap
 
@@ -83,13 +85,6 @@ def render_review(review: ProgressReview, history: CourseHistory, plan: Plan, ch
     return terminal("\n".join(out).rstrip() + "\n")
 
 
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not a date; write it as YYYY-MM-DD") from None
-
-
 def _pain(value: str) -> int:
     text = value.strip()
     if not text.isdigit() or int(text) > 10:
@@ -117,6 +112,7 @@ def register(subparsers: Any) -> None:
             """\
             examples:
               massage-rules course start --profile client.yaml --out anna.yaml
+              massage-rules course start --area neck --severity 5 --phase acute --goal pain_relief --out bo.yaml
               massage-rules course add anna.yaml --date 2026-03-14 --pain-before 7 --pain-after 4
               massage-rules course review anna.yaml --svg anna.svg
 
@@ -129,17 +125,21 @@ def register(subparsers: Any) -> None:
     actions = course.add_subparsers(dest="course_command", metavar="ACTION", parser_class=type(course))
     knowledge_help = "add a clinic's knowledge file on top of the bundled base (repeat)"
 
-    start = actions.add_parser("start", help="start a course from a client profile")
-    start.add_argument("--profile", required=True, metavar="FILE", help="the client profile (YAML or JSON)")
+    start = actions.add_parser(
+        "start",
+        help="start a course from a client profile",
+        description="Start a course: the profile from --profile FILE and/or the same flags as suggest.",
+    )
+    add_profile_flags(start)
     start.add_argument("--out", required=True, metavar="FILE", help="the history file to create (.yaml or .json)")
-    start.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="the day the course starts (default: today)")
+    start.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD", help="the day it starts (default: today)")
     start.add_argument("--force", action="store_true", help="replace the history file if it exists")
     start.add_argument("--knowledge", action="append", default=[], metavar="FILE", help=knowledge_help)
     start.set_defaults(func=_start)
 
     add = actions.add_parser("add", help="add a session to a history file")
     add.add_argument("history", metavar="HISTORY", help="the history file")
-    add.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="the day of the session (default: today)")
+    add.add_argument("--date", type=parse_date, metavar="YYYY-MM-DD", help="the day of the session (default: today)")
     add.add_argument("--pain-before", type=_pain, required=True, metavar="0-10", help="pain at the start")
     add.add_argument("--pain-after", type=_pain, required=True, metavar="0-10", help="pain at the end")
     add.add_argument("--function", type=_score, metavar="0-10", help="a function score, e.g. the mean PSFS")
@@ -232,9 +232,10 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _do_start(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
+    from massage_rules.cli.suggest import profile_from_args
+    from massage_rules.cli.views import width_for
     from massage_rules.course.files import check_writable, history_lock, output_problem
     from massage_rules.course.history import CourseHistory, save_history
-    from massage_rules.engine import profile_files as _input
     from massage_rules.engine.recommend import recommend
     from massage_rules.output.text import render_text
 
@@ -243,13 +244,17 @@ def _do_start(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
     started = args.date or today
     if started > today:
         return _fail(2, f"--date {started.isoformat()} is after today ({today.isoformat()}); a course starts by today")
-    problem = output_problem(out, force=args.force, protect=[args.profile])
+    protect = [args.profile] if args.profile else []
+    problem = output_problem(out, force=args.force, protect=protect)
     if problem:
         return _fail(2, problem)
-    profile = _input.load_profile(args.profile, knowledge)
+    profile = profile_from_args(args, knowledge)
+    if profile is None:
+        return _fail(2, "no profile given: use --profile FILE, or --area, --severity, --phase, --goal ...")
     result = recommend(profile, knowledge)
+    report = render_text(result, knowledge=knowledge, width=width_for(sys.stdout))
     if result.plan is None:
-        _write(render_text(result) + "\nNo course started: this answer has no plan.\n")
+        _write(report + "\nNo course started: this answer has no plan.\n")
         return 0
     history = CourseHistory(
         started=started,
@@ -257,13 +262,13 @@ def _do_start(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
         profile=profile,
     )
     with history_lock(out) as target:
-        problem = output_problem(out, force=args.force, protect=[args.profile])  # again, now that we hold the lock
+        problem = output_problem(out, force=args.force, protect=protect)  # again, now that we hold the lock
         if problem:
             return _fail(2, problem)
         check_writable(out, target)
         save_history(history, out, exclusive=not args.force)
     return _report(
-        render_text(result) + f"\nCourse started in {out}; add sessions with `massage-rules course add {out}`.\n",
+        report + f"\nCourse started in {out}; add sessions with `massage-rules course add {out}`.\n",
         f"the course was started in {out}",
     )
 
@@ -347,7 +352,10 @@ def _do_review(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
     history = load_history(args.history, knowledge)
     result = _recommendation(history, knowledge)
     if result.plan is None:
-        _write(render_text(result) + "\nThis profile now gets no plan, so there is no course to review.\n")
+        _write(
+            render_text(result, knowledge=knowledge)
+            + "\nThis profile now gets no plan, so there is no course to review.\n"
+        )
         return 0
     review = review_progress(result, history.sessions, knowledge)
     mc = result.plan.meaningful_change

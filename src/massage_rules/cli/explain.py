@@ -33,6 +33,16 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=_run)
 
 
+def _short(text: str | None) -> str:
+    """``text`` citing a bundled file as ``knowledge/conditions.yaml:606``, not by its installed path."""
+    from massage_rules.knowledge.load import bundled_knowledge_paths
+
+    text = text or ""
+    for path in bundled_knowledge_paths():
+        text = text.replace(f"{path}:", f"knowledge/{path.name}:")
+    return text
+
+
 def _run(args: argparse.Namespace) -> int:
     from massage_rules.cli.suggest import profile_from_args
     from massage_rules.engine.explain import explain
@@ -56,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
         return 0
-    print(answer.summary)
+    print(_short(answer.summary))
     if answer.reasons:
         print("points:")
         for reason in answer.reasons:
@@ -65,10 +75,10 @@ def _run(args: argparse.Namespace) -> int:
         print("ruled out or limited by:")
         for ob in answer.obstacles:
             where = f" on {ob.area}" if ob.area else ""
-            rule = f" [{ob.rule}, {ob.origin}]" if ob.rule else ""
+            rule = f" [{ob.rule}, {_short(ob.origin)}]" if ob.rule else ""
             print(f"  {ob.kind}{where}: {ob.text}{rule}")
     if answer.unmet:
         print("rules that would have given points, and what they missed:")
         for unmet in answer.unmet:
-            print(f"  {unmet.points:+g} [{unmet.rule}, {unmet.origin}]: {'; '.join(unmet.unmet)}")
+            print(f"  {unmet.points:+g} [{unmet.rule}, {_short(unmet.origin)}]: {'; '.join(unmet.unmet)}")
     return 0

@@ -23,12 +23,13 @@ from massage_rules.cli.streams import (
     discard_stdout,
     say,
 )
+from massage_rules.cli.views import add_view_flags, render, view_flag_problem
 
 if TYPE_CHECKING:  # imported lazily at run time, so that --help and --version stay instant
     from massage_rules.knowledge.load import KnowledgeBase
     from massage_rules.models import ClientProfile
 
-FORMATS = ("text", "json", "markdown", "cds-hooks", "fhir")
+FORMATS = ("text", "json", "markdown", "html", "cds-hooks", "fhir")
 BATCH_ONLY_FORMATS = ("summary", "csv")  # one line or row per client: for --batch only
 EXAMPLES = """\
 examples:
@@ -38,7 +39,8 @@ examples:
   suggest --area calf --severity moderate --phase subacute --goal pain_relief --health varicose_veins@calf
   suggest --profile client.yaml          # the same fields in a YAML or JSON file
   suggest --profile client.yaml --json   # the whole result as JSON
-  suggest --profile client.yaml --format markdown > handout.md   # a client handout
+  suggest --profile client.yaml --top 3 --full    # the 3 best, with rule ids, sources and billing
+  suggest --profile client.yaml --format html --client "Anna Berg" --pick myofascial_release > anna.html
   suggest --batch clients.csv > answers.jsonl   # many profiles: CSV or .jsonl in, JSON lines out
   suggest --batch export.csv --format summary   # one short line per client, with its client_id
   suggest --batch export.csv --format csv --id-column patient_no > answers.csv   # for a spreadsheet
@@ -70,6 +72,42 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_profile_flags(parser)
+    parser.add_argument(
+        "--knowledge",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="add a clinic's knowledge file on top of the bundled base (repeat)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS + BATCH_ONLY_FORMATS,
+        default=None,
+        help="text (for the therapist; the default), json (the whole result), markdown or html (the client's "
+        "handout), cds-hooks (a CDS Hooks response with cards) or fhir (a FHIR R4 CarePlan); with --batch: json "
+        "(the default), summary (one short JSON line per client) or csv (one row per client)",
+    )
+    parser.add_argument("--json", action="store_true", help="the same as --format json")
+    parser.add_argument(
+        "--batch",
+        metavar="FILE",
+        help="answer every profile in a .csv or .jsonl file (- for JSON lines on stdin), one line each; "
+        "columns that are not profile fields are ignored",
+    )
+    parser.add_argument(
+        "--id-column",
+        metavar="NAME",
+        help="with --batch: the column that holds each client's id, echoed on every output line "
+        "(default: client_id, else id, when present)",
+    )
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
+    add_view_flags(parser)
+    return parser
+
+
+def add_profile_flags(parser: argparse.ArgumentParser) -> None:
+    """The profile flags (``--profile FILE`` and one flag per field), shared by ``suggest`` and ``course start``."""
     parser.add_argument(
         "--profile",
         metavar="FILE",
@@ -104,36 +142,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ID_OR_ICD10",
         help="a known diagnosis, by id or ICD-10-CM code (repeat)",
     )
-    parser.add_argument(
-        "--knowledge",
-        action="append",
-        default=[],
-        metavar="FILE",
-        help="add a clinic's knowledge file on top of the bundled base (repeat)",
-    )
-    parser.add_argument(
-        "--format",
-        choices=FORMATS + BATCH_ONLY_FORMATS,
-        default=None,
-        help="text (for the therapist; the default), json (the whole result), markdown (a client handout), "
-        "cds-hooks (a CDS Hooks response with cards) or fhir (a FHIR R4 CarePlan); with --batch: json (the "
-        "default), summary (one short JSON line per client) or csv (one row per client)",
-    )
-    parser.add_argument("--json", action="store_true", help="the same as --format json")
-    parser.add_argument(
-        "--batch",
-        metavar="FILE",
-        help="answer every profile in a .csv or .jsonl file (- for JSON lines on stdin), one line each; "
-        "columns that are not profile fields are ignored",
-    )
-    parser.add_argument(
-        "--id-column",
-        metavar="NAME",
-        help="with --batch: the column that holds each client's id, echoed on every output line "
-        "(default: client_id, else id, when present)",
-    )
-    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
-    return parser
 
 
 class _VersionAction(argparse.Action):
@@ -147,25 +155,6 @@ def _format(args: argparse.Namespace) -> str:
     if args.json and args.format not in (None, "json"):
         raise SystemExit(_fail(2, f"--json and --format {args.format} disagree; give one"))
     return "json" if args.json else (args.format or "text")
-
-
-def _render(result: Any, fmt: str) -> str:
-    if fmt == "json":
-        return str(result.model_dump_json(indent=2)) + "\n"
-    if fmt in ("cds-hooks", "fhir"):
-        import json
-
-        from massage_rules.output.interop import to_cds_hooks_cards, to_fhir_careplan
-
-        payload = {"cards": to_cds_hooks_cards(result)} if fmt == "cds-hooks" else to_fhir_careplan(result)
-        return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "markdown":
-        from massage_rules.output.handout import render_markdown
-
-        return render_markdown(result)
-    from massage_rules.output.text import render_text
-
-    return render_text(result)
 
 
 def _days(value: str) -> int:
@@ -235,7 +224,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _batch(args, knowledge)
     if args.id_column is not None or args.format in BATCH_ONLY_FORMATS:
         flag = "--id-column" if args.id_column is not None else f"--format {args.format}"
-        return _fail(2, f"{flag} is for --batch; one profile prints text, json, markdown, cds-hooks or fhir")
+        return _fail(2, f"{flag} is for --batch; one profile prints text, json, markdown, html, cds-hooks or fhir")
+    fmt = _format(args)
+    problem = view_flag_problem(args, fmt)
+    if problem:
+        return _fail(2, problem)
     try:
         profile = profile_from_args(args, knowledge)
         if profile is None:
@@ -246,7 +239,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = recommend(profile, knowledge)
     except ProfileError as exc:
         return _fail(2, f"bad profile: {exc}")
-    text = _render(result, _format(args))
+    try:
+        text = render(result, fmt, args, knowledge, sys.stdout)
+    except ProfileError as exc:  # a --pick the answer does not offer
+        return _fail(2, f"--{exc}")
     return _write(text)
 
 
@@ -259,6 +255,9 @@ def _batch(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
     fmt = args.format or "json"
     if fmt not in ("json", *BATCH_ONLY_FORMATS):
         return _fail(2, f"--batch writes json, summary or csv; --format {fmt} is for one profile")
+    problem = view_flag_problem(args, fmt)
+    if problem:
+        return _fail(2, problem)
     from massage_rules.cli.batch import run_batch
 
     # A closed, full or broken standard output is guarded()'s to report (exit 4, or 141 for a reader that left).

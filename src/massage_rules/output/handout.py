@@ -1,147 +1,137 @@
-"""A client handout: the plan and after-care as Markdown that reads well on paper.
+"""The client's handout as Markdown, or as one self-contained HTML page that prints on one or two pages.
 
-It speaks to the client, not the therapist: no scores or rule ids, plain
-words, and the sources at the end. Every text from the knowledge is escaped
-(:func:`~massage_rules.output.markup.markdown`), so a pack's text shows as
-written and never as markup; a safety rule a pack switched off for this client
-is the first thing it says. Plan fields added after this module was
-written (after-care advice, progress checks) are rendered generically, so the
-handout shows whatever the plan holds.
+Both render the same document (:mod:`massage_rules.output.handout_doc`) and
+escape every text in it: Markdown with :func:`~massage_rules.output.markup.markdown`,
+HTML with :func:`html.escape`. A safety rule a pack switched off for this client
+is the first thing either says. The HTML page has no script, no link and no
+external resource, and a Content-Security-Policy that forbids them all the same.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+import html
+from collections.abc import Sequence
 
-from pydantic import BaseModel
+from massage_rules.knowledge.load import KnowledgeBase
+from massage_rules.models import Recommendation
+from massage_rules.output.handout_doc import Handout, Item, build_handout
+from massage_rules.output.markup import markdown, terminal
+from massage_rules.output.names import names_of
 
-from massage_rules.models import Plan, Recommendation
-from massage_rules.output.markup import effects_in_words, markdown, web_url
-
-__all__ = ["render_markdown"]
-
-# Plan fields this module renders by hand; any other field is rendered generically.
-_KNOWN_PLAN_FIELDS = frozenset(
-    {
-        "sessions_min",
-        "sessions_max",
-        "sessions_per_week",
-        "session_minutes",
-        "check_in_after_sessions",
-        "derivation",
-        "billing",
-    }
-)
+__all__ = ["render_html", "render_markdown"]
 
 
-def _words(ident: str) -> str:
-    return ident.replace("_", " ")
+def _handout(
+    result: Recommendation,
+    knowledge: KnowledgeBase | None,
+    picks: Sequence[str] | None,
+    client: str | None,
+    therapist: str | None,
+    date: dt.date | None,
+) -> Handout:
+    return build_handout(result, names_of(knowledge), picks=picks, client=client, therapist=therapist, date=date)
 
 
-def _range(low: int, high: int) -> str:
-    return f"{low}" if low == high else f"{low}–{high}"
+def render_markdown(
+    result: Recommendation,
+    *,
+    knowledge: KnowledgeBase | None = None,
+    picks: Sequence[str] | None = None,
+    client: str | None = None,
+    therapist: str | None = None,
+    date: dt.date | None = None,
+) -> str:
+    """The handout for the client as Markdown: ``picks`` are technique ids (default: the top three).
+
+    ``knowledge`` gives the names (the bundled base when None); ``date`` defaults to
+    today. Raises :class:`~massage_rules.ProfileError` for a pick the answer does not offer.
+    """
+    doc = _handout(result, knowledge, picks, client, therapist, date)
+
+    def item(entry: Item) -> str:
+        strong = f"**{markdown(entry.strong)}** " if entry.strong else ""
+        return f"{strong}{markdown(entry.text)}"
+
+    out = [f"# {markdown(doc.title)}", ""]
+    out += [line for entry in doc.safety_notices for line in (f"> {item(entry)}", "")]
+    out += [" · ".join(f"**{markdown(key)}:** {markdown(value)}" for key, value in doc.meta), ""]
+    out += [line for entry in doc.notices for line in (f"> {item(entry)}", "")]
+    out += [markdown(doc.intro), ""]
+    for section in doc.sections:
+        out += [f"## {markdown(section.heading)}", ""]
+        out += [f"- {item(entry)}" for entry in section.items]
+        out.append("")
+    out.append(f"*{markdown(doc.closing)}*")
+    return "\n".join(out) + "\n"
 
 
-def _item_text(item: Any) -> str:
-    """One plan entry as escaped Markdown."""
-    if isinstance(item, BaseModel):
-        for name in ("text", "reason", "advice", "description", "name"):
-            value = getattr(item, name, None)
-            if isinstance(value, str) and value:
-                return markdown(value)
-        return markdown("; ".join(f"{_words(k)}: {v}" for k, v in item.model_dump().items() if v not in (None, (), [])))
-    return markdown(str(item))
+_CSS = """\
+:root { color-scheme: light; }
+body { font: 11pt/1.45 "Helvetica Neue", Helvetica, Arial, sans-serif; color: #111; max-width: 42rem;
+       margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .4rem; }
+h2 { font-size: 1.1rem; margin: 1.1rem 0 .3rem; border-bottom: 1px solid #bbb; padding-bottom: .1rem; }
+ul { margin: .2rem 0; padding-left: 1.2rem; }
+li { margin: .2rem 0; }
+p { margin: .4rem 0; }
+.meta { color: #333; }
+.notice { border: 2px solid #b00; border-radius: 4px; padding: .4rem .6rem; margin: .6rem 0; }
+.safety { border-color: #a60; background: #fff6e5; }
+.closing { color: #444; font-size: .9rem; margin-top: 1.2rem; }
+@page { margin: 14mm; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 10.5pt; }
+  h2 { break-after: avoid; }
+  li, .notice { break-inside: avoid; }
+}
+"""
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; form-action 'none'; base-uri 'none'"
 
 
-def _generic(name: str, value: Any) -> list[str]:
-    """Render a plan field this module does not know: a heading and its text or a list."""
-    if value is None or value == () or value == "":
-        return []
-    heading = _words(name).capitalize()
-    if isinstance(value, tuple | list):
-        return [f"## {heading}", "", *(f"- {_item_text(v)}" for v in value), ""]
-    return [f"## {heading}", "", _item_text(value), ""]
+def render_html(
+    result: Recommendation,
+    *,
+    knowledge: KnowledgeBase | None = None,
+    picks: Sequence[str] | None = None,
+    client: str | None = None,
+    therapist: str | None = None,
+    date: dt.date | None = None,
+) -> str:
+    """The handout as one self-contained HTML page (no script, no external resource), styled for print.
 
+    The same options as :func:`render_markdown`.
+    """
+    doc = _handout(result, knowledge, picks, client, therapist, date)
 
-def _plan_lines(plan: Plan) -> list[str]:
+    def esc(text: str) -> str:
+        return html.escape(terminal(text).replace("\n", " "), quote=True)
+
+    def item(entry: Item) -> str:
+        strong = f"<strong>{esc(entry.strong)}</strong> " if entry.strong else ""
+        return f"{strong}{esc(entry.text)}"
+
     out = [
-        "## How often",
-        "",
-        f"- {_range(plan.sessions_min, plan.sessions_max)} sessions, about {plan.sessions_per_week:g} a week, "
-        f"{plan.session_minutes} minutes each.",
-        f"- We will look at your progress together after session {plan.check_in_after_sessions}.",
-        "",
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(doc.title)}</title>",
+        f"<style>\n{_CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{esc(doc.title)}</h1>",
     ]
-    for name in type(plan).model_fields:
-        if name not in _KNOWN_PLAN_FIELDS:
-            out += _generic(name, getattr(plan, name))
-    return out
-
-
-def _billing_only(result: Recommendation) -> set[str]:
-    """Sources cited only for billing units: of no use to the client."""
-    plan = result.plan
-    if plan is None or plan.billing is None:
-        return set()
-    used = {s for t in result.techniques for r in t.reasons for s in r.sources}
-    for group in (result.avoided, result.pressure_limits, result.referrals, result.notes, plan.derivation):
-        used.update(s for item in group for s in item.sources)
-    return set(plan.billing.sources) - used
-
-
-def render_markdown(result: Recommendation) -> str:
-    """Render ``result`` as a printable Markdown handout for the client."""
-    p = result.profile
-    out = ["# Your massage plan", ""]
-    for override in result.safety_overrides:
-        out += [
-            f"> **Please note: your clinic has switched off a standard safety precaution that applies to you** "
-            f"({markdown(effects_in_words(override))}). The clinic's reason: {markdown(override.reason)} "
-            "Please talk to your therapist about it before your session.",
-            "",
-        ]
-    out += [f"*For: {', '.join(_words(a) for a in p.areas)} · goals: {', '.join(_words(g) for g in p.goals)}*", ""]
-
-    for referral in result.referrals:
-        when = "as soon as possible" if referral.urgency == "urgent" else "soon"
-        meanwhile = (
-            "We can go on with massage meanwhile, within the limits below."
-            if referral.massage_meanwhile
-            else "Please do not book massage until a doctor has seen you."
-        )
-        out += [f"> **Please see a doctor {when}.** {markdown(referral.reason)} {meanwhile}", ""]
-    if result.no_massage is not None:
-        nm = result.no_massage
-        out += [f"> **No massage for now.** {markdown(nm.reason)} Please come back {markdown(nm.come_back)}.", ""]
-
-    if result.techniques:
-        out += ["## What we will do", ""]
-        for t in result.techniques:
-            where = ", ".join(_words(a) for a in t.areas)
-            skip = f" (not on {', '.join(_words(a) for a in t.skip_areas)})" if t.skip_areas else ""
-            out.append(
-                f"- **{markdown(t.name)}** on {where}{skip}; pressure {t.pressure_min}–{t.pressure_max} on a 0–5 scale."
-            )
-        out.append("")
-    elif result.outcome == "nothing_suitable":
-        out += ["Your therapist will discuss the options with you; no standard technique fits yet.", ""]
-
-    if result.plan is not None:
-        out += _plan_lines(result.plan)
-
-    if result.avoided or result.pressure_limits:
-        out += ["## What we will avoid, and why", ""]
-        reasons = dict.fromkeys([*(lim.reason for lim in result.pressure_limits), *(a.reason for a in result.avoided)])
-        out += [f"- {markdown(reason)}" for reason in reasons]
-        out.append("")
-
-    sources = [s for s in result.sources if s.id not in _billing_only(result)]
-    if sources:
-        out += ["## Sources", ""]
-        for i, src in enumerate(sources, 1):
-            url = web_url(src.url)
-            link = f" <{url}>" if url else ""
-            out.append(f"{i}. {markdown(src.citation)}{link}")
-        out.append("")
-    out.append(f"*Prepared with massage_rules, knowledge {markdown(result.knowledge.version)}.*")
+    out += [f'<p class="notice safety">{item(entry)}</p>' for entry in doc.safety_notices]
+    out.append('<p class="meta">' + " · ".join(f"<strong>{esc(k)}:</strong> {esc(v)}" for k, v in doc.meta) + "</p>")
+    out += [f'<p class="notice">{item(entry)}</p>' for entry in doc.notices]
+    out.append(f"<p>{esc(doc.intro)}</p>")
+    for section in doc.sections:
+        out.append(f"<h2>{esc(section.heading)}</h2>")
+        out.append("<ul>")
+        out += [f"<li>{item(entry)}</li>" for entry in section.items]
+        out.append("</ul>")
+    out += [f'<p class="closing">{esc(doc.closing)}</p>', "</body>", "</html>"]
     return "\n".join(out) + "\n"
