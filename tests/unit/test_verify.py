@@ -178,3 +178,41 @@ def test_rules_bound_to_goals_are_told_apart_on_smaller_goal_sets(tmp_path: Path
     assert [f.rules for f in kinds["contradiction"]] == [("relaxed_deep", "relaxed_no_deep")]
     assert ("function_light",) in [f.rules for f in kinds["shadowed"]]
     assert report.parts["rules: smaller goal sets walked to tell two rules apart"] > 0
+
+
+THREE_AREAS = """\
+format: 1
+pack: {id: three_areas, version: "1"}
+sources:
+  - {id: src, citation: A source, url: "https://example.org", evidence: low}
+vocabulary:
+  areas: [{id: back, name: Back}, {id: neck, name: Neck}, {id: calf, name: Calf}, {id: foot, name: Foot}]
+  causes: [{id: sport, name: Sport}]
+  goals: [{id: relaxation, name: Relaxation}]
+  phases: [{id: chronic, name: Chronic}]
+techniques:
+  - {id: swedish, name: Swedish, pressure: {min: 1, max: 3}, goals: {relaxation: 1}, phases: {chronic: suited},
+     cpt: "97124", evidence: low, sources: [src]}
+  - {id: stretch, name: Stretch, pressure: {min: 1, max: 2}, areas: [calf, foot], goals: {relaxation: 1},
+     phases: {chronic: suited}, cpt: "97140", evidence: low, sources: [src]}
+rules:
+  - {id: crowded, text: Three areas at once is too much Swedish., when: {area_count: {min: 3}},
+     forbid: {techniques: [swedish]}, sources: [src]}
+  - {id: back_no_stretch, text: No stretching with a back problem., when: {areas: [back]},
+     forbid: {techniques: [stretch]}, sources: [src]}
+plan:
+  defaults:
+    - {phase: chronic, sessions_min: 6, sessions_max: 10, sessions_per_week: 1, session_minutes: 60,
+       check_in_after_sessions: 3, sources: [src]}
+"""
+
+
+def test_a_gap_only_three_areas_show_is_found(tmp_path: Path) -> None:
+    """Three areas with the back among them leave nothing to offer; one or two areas never do."""
+    path = tmp_path / "three_areas.yaml"
+    path.write_text(THREE_AREAS, encoding="utf-8")
+    report = mr.verify_knowledge(mr.load_knowledge([path], bundled=False))
+    gaps = _kinds(report)["gap"]
+    assert {len(f.profile["areas"]) for f in gaps if f.profile} == {3}
+    assert all("back" in f.profile["areas"] for f in gaps if f.profile)
+    assert report.classes["area sizes"] == ["1-2", "3-4"]

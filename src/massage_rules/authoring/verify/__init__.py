@@ -1,6 +1,80 @@
 """``verify``: walk the profile space of a knowledge base and report gaps, unsafe answers and rule defects.
 
-(The argument for why the walk covers the space is written out below, once the code settles.)
+The walk reasons instead of grinding: it visits one profile per *cell*, a set of
+profiles that the rules cannot tell apart, and runs the engine once per
+*situation*, a set of cells whose answers differ only in points. Three facts
+make that exhaustive; ``docs/authoring.md`` says the same for authors.
+
+**Cells** (``cells``). A rule sees a profile only through its conditions, and
+:func:`fire` decides each rule from those conditions alone (to a fixed point
+over complaints). So, per dimension, values every condition treats alike are
+one value: causes that the same rules name; severities, and days since onset,
+cut at every end of every rule's window (days of one phase holding the same
+windows are one class, with "the phase given alone"); and area sets. Which rules
+fire depends on the area *set* only through ``areas`` conditions, which are
+"any of" (a set meets a list when one of its areas is on it), and ``area_count``
+windows. So two area sets that meet the same lists and whose sizes fall in the
+same piece of the windows fire the same rules, whatever their size: one set
+stands for the class, three or more areas included. The classes come from the
+atoms (the areas on exactly the same lists): a set meets the lists of the
+atoms it touches, and touching an atom with more of its areas changes only its
+size.
+
+**What an answer reads** (``space.Reading``). Besides the fired rules, the
+engine reads the phase (the default dose), the named diagnoses (which dose
+wins), the areas findings are tied to (restrictions scoped to them), and the
+areas only to place techniques: a technique goes on its own areas among the
+profile's, less the areas a restriction covers; a whole-body area among them
+makes the session pass over every area (caps apply, covered areas are skipped);
+an answer with nothing to offer turns to "no massage" when restrictions cover
+every area. Restrictions on the problem areas cover all of them, so an answer
+reads of the areas only which *answer lists* they meet: each technique's areas,
+cut by the whole-body areas and the tied findings' areas. Those lists are part
+of an area class's signature, so every profile of a cell gets the same offer,
+top pressures, referral, stop and plan (``tests/property/test_verify_cells.py``
+holds random profiles to their cell's walked profile).
+
+**Situations** (``judge``). A profile's situation is its fired *structural*
+rules (those that restrict, refer, stop, set or move the dose, or take points
+away), the answer lists its areas meet, its phase, diagnoses and tied findings.
+Profiles of one situation differ only in rules that add points. The engine runs
+on each largest fired set of a situation; any other has the same restrictions
+on the same placements and fewer points, so its offer is read from that answer
+(a technique stays offered while its own fired rules' points add up to more
+than 0, as ranking does), and so are its referral, stop and plan. Each answer
+the engine gives is checked by its own last check (a refusal is *unsafe*) and
+by verify's (``oracle``), from the rules :func:`fire` says fire.
+
+**Goals** are grouped by the goal lists of the rules that decide structure (the
+structural rules and the complaints their ``conditions`` need). Such a class is
+closed under union, so it has a largest set; a smaller one fires a subset of the
+largest's rules with the same structural part (goals are "any of"), so its
+offer is a subset. The walk visits the largest: an unsafe offer, a shadowed
+score, a dose falling with severity or a rule that fires shows there. A gap may
+show only for a smaller set, so the smallest sets of the class are walked too,
+unless the largest refers, stops, or offers a technique whose points come from
+rules that fire for every goal set of the class. Before two rules are said to
+fire in the same profiles, the smaller sets set aside are walked when one of
+the two depends on goals (``Walk.tell_apart``).
+
+**The parts.** 1, core: every area set, cause, timing, severity and goal set,
+without findings or diagnoses. 2, findings (``findings``): every finding, every
+pair of findings and every set a rule needs all of, on every single area, in
+every cause, timing, severity and goal class; a finding tied away, above, or
+to the area (one of each kind stands for its kind); rules that only dose are
+set aside (part 1 judges doses). A finding whose rule stops care on it alone is
+walked in one cell: every profile with it stops. A pair no rule tests together
+is settled from its two singles in a cell when either gets a referral or stop
+there, or both keep a technique for every goal set: on one area, a technique
+both place the pair places too (restrictions add up, points only add). 3,
+diagnoses: each named diagnosis alone, with no cause, on every area set, timing,
+severity and goal set.
+
+**Not walked**, plainly: findings on two or more areas, three findings unless a
+rule needs them together, a diagnosis with a cause or with findings, two
+diagnoses, and the safety of settled pairs. Restrictions only add up and points
+only add, which is why the parts are expected to show every kind of answer;
+verify does not prove it for those profiles.
 """
 
 from __future__ import annotations
@@ -77,6 +151,10 @@ def verify_knowledge(
             "severity": [f"{a}-{b}" for a, b in space.severities],
             "timing": [f"{t.phase}: {t.label}" for t in space.timings],
             "area sizes": [f"{a}-{b}" if a != b else str(a) for a, b in space.sizes],
+            "goals": [
+                "every goal set, by the goal lists of the rules that decide structure: the largest of each class, "
+                "and its smallest where a gap could hide"
+            ],
         },
         seconds=round(time.perf_counter() - started, 3),
         situations=walk.situations,

@@ -6,8 +6,8 @@ same as untied, which covers every problem area), tied to an area above it on
 the limb (a ``distal`` restriction reaches down to it, another does not), or
 tied to an area that reaches nowhere near it (a whole-body area is reached by
 none, but a whole-body session skips what they cover). One entry of each kind
-stands for all of that kind. Two entries of one finding tie it to both areas,
-which on one area is no more than the one that reaches it.
+stands for all of that kind. A finding tied to several areas is of the kind of
+the one that reaches furthest (the area itself, then above it, then away).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from massage_rules.authoring.verify.space import Space
 from massage_rules.authoring.verify.walk import Point, plan_only
 from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
+from massage_rules.rules.facts import tie_findings
 
 __all__ = ["Findings", "findings_rules"]
 
@@ -111,12 +112,11 @@ class Findings:
         (area,) = point.areas
         entries = self.entries(area)
         health = set()
-        for entry in point.health:
-            finding, _, tied = entry.partition("@")
-            if finding not in self.tied or not tied or tied == area:
-                health.add(finding)
+        for finding, tied in tie_findings(point.health).items():
+            if finding not in self.tied or not tied or area in tied:
+                health.add(finding)  # covers the area, as untied does
             else:
-                above = area in self.kb.distal.get(tied, frozenset())
+                above = any(area in self.kb.distal.get(x, frozenset()) for x in tied)
                 health.add(next(e for f, e in entries if f == finding and "@" in e and self._above(e, area) == above))
         if not {entry.partition("@")[0] for entry in point.health}.isdisjoint(self.stopping):
             first, low = space.timings[0], space.severities[0][0]
