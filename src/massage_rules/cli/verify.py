@@ -64,8 +64,8 @@ def _run(args: argparse.Namespace) -> int:
             f"({report.situations:,} situations), {report.engine_calls:,} engine calls, in {report.seconds:.1f} s"
         )
         for part, size in report.parts.items():
-            print(f"  {size:>9}  {part}")
-        print(f"  ({report.pairs_settled} finding pairs settled from their two singles)")
+            print(f"  {size:>9,}  {part}")
+        print(f"  ({report.pairs_settled:,} cells of finding pairs settled from their two singles)")
         for finding in (*report.errors, *report.warnings):
             level = "warning" if finding.kind in WARNING_KINDS else "error"
             where = f"{finding.origin}: " if finding.origin else ""

@@ -12,6 +12,7 @@ the *atoms* the lists cut the values into.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from math import comb
@@ -125,8 +126,8 @@ class GoalClass:
     largest: frozenset[str]
     smallest: tuple[frozenset[str], ...]
     size: int
-    lists: tuple[frozenset[str], ...] = ()
-    signature: int = 0
+    lists: tuple[frozenset[str], ...]  # the lists that tell goal sets apart
+    signature: int  # which of them the class meets
 
     def holds(self, goals: Collection[str]) -> bool:
         """Whether a goal set is in the class (meets exactly its lists)."""
@@ -138,7 +139,8 @@ def goal_classes(goals: Sequence[str], lists: Collection[frozenset[str]]) -> lis
 
     Each class is closed under union, so it has a largest member; its smallest
     members take one goal from each atom of a smallest set of atoms that meets
-    the same lists.
+    the same lists. Every set of atoms is tried: there are as many atoms as goals
+    at most, and few in practice (goals on the same lists are one atom).
     """
     ordered = sorted(set(lists), key=sorted)
     atoms = _atoms(goals, ordered)
@@ -154,15 +156,8 @@ def goal_classes(goals: Sequence[str], lists: Collection[frozenset[str]]) -> lis
         largest = frozenset(g for members, mask in atoms if mask | signature == signature for g in members)
         least = [c for c in choices if not any(set(o) < set(c) for o in choices)]
         smallest = tuple(frozenset(pick) for c in least for pick in itertools.product(*(atoms[k][0] for k in c)))
-        size = sum(_product(2 ** len(atoms[k][0]) - 1 for k in c) for c in choices)
+        size = sum(math.prod(2 ** len(atoms[k][0]) - 1 for k in c) for c in choices)
         out.append(GoalClass(largest, smallest, size, tuple(ordered), signature))
-    return out
-
-
-def _product(values: Iterable[int]) -> int:
-    out = 1
-    for value in values:
-        out *= value
     return out
 
 

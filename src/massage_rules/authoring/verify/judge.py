@@ -22,12 +22,11 @@ from typing import TypeAlias
 from massage_rules.authoring.verify.cells import GoalClass
 from massage_rules.authoring.verify.oracle import Answer
 from massage_rules.authoring.verify.walk import Deferred, Point, Walk
-from massage_rules.rules.facts import Facts
 
 __all__ = ["Part", "Reader"]
 
 Key: TypeAlias = tuple[int, int, str, frozenset[str], tuple[str, ...] | None]
-Reader: TypeAlias = Callable[[Point, Facts | None], tuple[int, tuple[str, ...] | None]]
+Reader: TypeAlias = Callable[[Point, bool], tuple[int, tuple[str, ...] | None]]  # what an answer reads of areas
 
 
 class Part:
@@ -66,9 +65,9 @@ class Part:
     def add(self, point: Point) -> int:
         """Walk one profile; return its situation's number."""
         walk = self.walk
-        fired, facts = walk.fired(point)
+        fired = walk.fired(point)
         self.walked += 1
-        seen, ties = self.reader(point, facts if fired & walk.scoped else None)
+        seen, ties = self.reader(point, bool(fired & walk.scoped))
         fired &= self.judged
         key: Key = (fired & walk.structural, seen, point.phase, point.diagnoses, ties)
         found = self.index.get((key, fired))

@@ -19,7 +19,6 @@ from massage_rules.authoring.verify.cells import (
 )
 from massage_rules.authoring.verify.walk import Point
 from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
-from massage_rules.rules.facts import Facts
 
 __all__ = ["Reading", "Space", "may_fire"]
 
@@ -67,9 +66,10 @@ class Reading:
             found = self._tied[health] = self.lists(scopes)
         return found
 
-    def __call__(self, point: Point, facts: Facts | None) -> tuple[int, tuple[str, ...] | None]:
-        """Which answer lists ``point``'s areas meet; the findings' areas too when a rule scoped to them fired."""
-        ties = None if facts is None else point.health
+    def __call__(self, point: Point, tied: bool) -> tuple[int, tuple[str, ...] | None]:
+        """Which answer lists ``point``'s areas meet, and its findings as written when ``tied`` says that a rule
+        scoped to findings' areas fired (the lists are then cut by where the findings are tied too)."""
+        ties = point.health if tied else None
         found = self._seen.get((point.areas, ties))
         if found is None:
             lists = self.base if ties is None else self.tied_lists(ties)
@@ -152,8 +152,3 @@ class Space:
         rules = [r for r in self.candidates(cell.cause, cell.phase, named=named) if r.diagnosis not in named]
         areas = self.area_classes(rules).of(point.areas).areas
         return Point(areas, cell.cause, cell.phase, cell.days, cell.severity, point.goals, (), named)
-
-    def largest_goals(self, point: Point) -> frozenset[str]:
-        """The largest goal set of ``point``'s goal class (no findings): the one the walk visits first."""
-        rules = self.candidates(point.cause, point.phase, named=point.diagnoses)
-        return next(g.largest for g in self.goal_classes(rules) if g.holds(point.goals))

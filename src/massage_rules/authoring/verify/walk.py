@@ -23,7 +23,6 @@ from massage_rules.engine.resolve import resolve_profile
 from massage_rules.errors import UnsafeAnswerError
 from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
 from massage_rules.models import ClientProfile
-from massage_rules.rules.facts import Facts
 from massage_rules.rules.firing import fire
 
 __all__ = ["Deferred", "Point", "Progress", "Walk", "gating", "plan_only", "structural"]
@@ -181,8 +180,8 @@ class Walk:
             self._shown = now
             self.report_progress(Progress(part, self.parts, name, min(done, 1.0), self.walked))
 
-    def fired(self, point: Point) -> tuple[int, Facts]:
-        """The rules that fire for ``point`` (bit i: rule i of the knowledge), and its facts; counted as walked."""
+    def fired(self, point: Point) -> int:
+        """The rules that fire for ``point`` (bit i: rule i of the knowledge); counted as walked."""
         facts = resolve_profile(point.profile(), self.kb)
         mask = 0
         bit = self.bit
@@ -190,7 +189,7 @@ class Walk:
             mask |= bit[rule.id]
         self.fired_sets.add(mask)
         self.walked += 1
-        return mask, facts
+        return mask
 
     def run(self, point: Point) -> Answer:
         """The engine's answer for ``point``, checked by verify's own oracle; a refusal is kept as such."""
@@ -223,7 +222,7 @@ class Walk:
             if cell.fired & both != both:
                 continue
             if cell.walked is None:
-                cell.walked = tuple(self.fired(cell.point.with_goals(goals))[0] for goals in cell.smaller)
+                cell.walked = tuple(self.fired(cell.point.with_goals(goals)) for goals in cell.smaller)
             if any(fired & both not in (0, both) for fired in cell.walked):
                 return True
         return False
