@@ -1,4 +1,4 @@
-"""Which profiles each part of the walk visits: the cells of the space, and one profile per cell.
+"""The cells of a knowledge base's profile space, what an answer reads of the areas, and each cell's profile.
 
 See the package docstring for why these cells cover the whole space.
 """
