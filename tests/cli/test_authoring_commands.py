@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,31 @@ def test_verify_broken_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False
     assert data["profiles_walked"] == sum(data["parts"].values())
+
+
+def test_verify_shows_one_updating_progress_line_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a terminal, stderr gets one line rewritten in place (part, share done, profiles), wiped at the end."""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["verify", "--alone", "--knowledge", str(BROKEN)]) == 1
+    out, err = capsys.readouterr()
+    assert "\n" not in err
+    shown = [piece.rstrip() for piece in err.split("\r") if piece.strip()]
+    assert shown[0].startswith("verify: part 1/4 core, ")
+    assert re.fullmatch(r"verify: part 4/4 rules, 100% \([\d,]+ profiles\)", shown[-1])
+    assert all(re.fullmatch(r"verify: part [1-4]/4 \w+, \d+% \([\d,]+ profiles\)", line) for line in shown)
+    assert err.endswith("\r" + " " * len(shown[-1]) + "\r")
+    assert out.startswith("knowledge broken-1 ")
+
+
+def test_verify_prints_no_progress_when_not_on_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Piped or redirected, verify writes its report only: nothing on stderr."""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert main(["verify", "--alone", "--knowledge", str(BROKEN)]) == 1
+    assert capsys.readouterr().err == ""
 
 
 def test_explain_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from massage_rules.authoring.verify import Progress
 
 
 def register(subparsers: Any) -> None:
@@ -46,18 +49,23 @@ def _run(args: argparse.Namespace) -> int:
     except KnowledgeError as exc:
         print(f"massage-rules verify: broken knowledge: {exc}", file=sys.stderr)
         return 1
-    report = verify_knowledge(kb, max_examples=args.max_examples)
+    line = _ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        report = verify_knowledge(kb, max_examples=args.max_examples, progress=line)
+    finally:
+        if line is not None:
+            line.clear()
     if args.json:
         sys.stdout.write(report.model_dump_json(indent=2) + "\n")
     else:
         print(f"knowledge {report.knowledge_version} ({report.content_hash[:12]})")
         print(
-            f"walked {report.profiles_walked} profiles standing for {report.profiles_represented}, "
-            f"{report.engine_calls} engine calls, in {report.seconds:.1f} s"
+            f"walked {report.profiles_walked:,} profiles standing for {report.profiles_represented:,} "
+            f"({report.situations:,} situations), {report.engine_calls:,} engine calls, in {report.seconds:.1f} s"
         )
         for part, size in report.parts.items():
-            print(f"  {size:>9}  {part}")
-        print(f"  ({report.pairs_settled} finding pairs settled from their two singles)")
+            print(f"  {size:>9,}  {part}")
+        print(f"  ({report.pairs_settled:,} cells of finding pairs settled from their two singles)")
         for finding in (*report.errors, *report.warnings):
             level = "warning" if finding.kind in WARNING_KINDS else "error"
             where = f"{finding.origin}: " if finding.origin else ""
@@ -71,3 +79,26 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{verdict}: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
     failed = not report.ok or (args.strict and bool(report.warnings))
     return 1 if failed else 0
+
+
+class _ProgressLine:
+    """One line on a terminal, rewritten in place as verify goes: which part, how far, how many profiles."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.width = 0
+
+    def __call__(self, progress: Progress) -> None:
+        text = (
+            f"verify: part {progress.part}/{progress.parts} {progress.name}, "
+            f"{progress.done:.0%} ({progress.profiles:,} profiles)"
+        )
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = len(text)
+
+    def clear(self) -> None:
+        """Wipe the line, so that the report starts on a clean one."""
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()

@@ -1,0 +1,154 @@
+"""The cells of a knowledge base's profile space, what an answer reads of the areas, and each cell's profile.
+
+See the package docstring for why these cells cover the whole space.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Sequence
+
+from massage_rules.authoring.verify.cells import (
+    AreaClasses,
+    GoalClass,
+    Timing,
+    cause_classes,
+    goal_classes,
+    pieces,
+    timings,
+)
+from massage_rules.authoring.verify.walk import Point
+from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
+
+__all__ = ["Reading", "Space", "may_fire"]
+
+
+class Reading:
+    """What an answer reads of a profile's areas: which *answer lists* they meet.
+
+    The engine looks at the areas only to place techniques (a technique's own
+    areas, less the areas a restriction covers), to see whether a whole-body area
+    is among them, and to see whether restrictions cover every area. Problem-area
+    restrictions cover all of a profile's areas, so only the whole-body areas and
+    the areas findings are tied to cut the techniques' area lists further: the
+    answer lists are each technique's areas (every area for a technique without
+    a list) intersected with each atom of those cuts.
+    """
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        every = frozenset(kb.areas)
+        own = [frozenset(t.areas) if t.areas is not None else every for t in kb.techniques.values()]
+        self.technique_lists = list(dict.fromkeys([every, *own]))
+        self.base = self.lists(())
+        self._tied: dict[tuple[str, ...], tuple[frozenset[str], ...]] = {}
+        self._seen: dict[tuple[frozenset[str], tuple[str, ...] | None], int] = {}
+
+    def lists(self, scopes: Collection[frozenset[str]]) -> tuple[frozenset[str], ...]:
+        """The answer lists when findings are tied to ``scopes`` (each with and without its distal areas)."""
+        cuts = [self.kb.whole_body_areas, *scopes]
+        atoms: dict[tuple[bool, ...], set[str]] = {}
+        for area in self.kb.areas:
+            atoms.setdefault(tuple(area in cut for cut in cuts), set()).add(area)
+        found = (own & frozenset(atom) for own in self.technique_lists for atom in atoms.values())
+        return tuple(dict.fromkeys(x for x in found if x))
+
+    def tied_lists(self, health: tuple[str, ...]) -> tuple[frozenset[str], ...]:
+        """The answer lists for findings tied to areas as in ``health``."""
+        found = self._tied.get(health)
+        if found is None:
+            scopes: set[frozenset[str]] = set()
+            for entry in health:
+                _, _, area = entry.partition("@")
+                if area:
+                    scopes.add(frozenset([area]))
+                    scopes.add(frozenset([area]) | self.kb.distal.get(area, frozenset()))
+            found = self._tied[health] = self.lists(scopes)
+        return found
+
+    def __call__(self, point: Point, tied: bool) -> tuple[int, tuple[str, ...] | None]:
+        """Which answer lists ``point``'s areas meet, and its findings as written when ``tied`` says that a rule
+        scoped to findings' areas fired (the lists are then cut by where the findings are tied too)."""
+        ties = point.health if tied else None
+        found = self._seen.get((point.areas, ties))
+        if found is None:
+            lists = self.base if ties is None else self.tied_lists(ties)
+            found = sum(1 << k for k, own in enumerate(lists) if not own.isdisjoint(point.areas))
+            self._seen[(point.areas, ties)] = found
+        return found, ties
+
+
+def may_fire(rule: CompiledRule, cause: str | None, phase: str, health: frozenset[str], named: frozenset[str]) -> bool:
+    """False when the rule cannot fire for any profile with this cause, phase, findings and diagnoses."""
+    if rule.diagnosis is not None and rule.diagnosis in named:
+        return True
+    return (
+        (rule.diagnosis is None or rule.has_match)
+        and (rule.causes is None or cause in rule.causes)
+        and (rule.phases is None or phase in rule.phases)
+        and (rule.health_all is None or rule.health_all <= health)
+        and (rule.health_any is None or not rule.health_any.isdisjoint(health))
+    )
+
+
+class Space:
+    """The cells of a knowledge base's profile space as ``rules`` cut it, computed once per part of the walk."""
+
+    def __init__(self, kb: KnowledgeBase, rules: Sequence[CompiledRule], gating: frozenset[str]) -> None:
+        self.kb = kb
+        self.reading = Reading(kb)
+        self.areas = list(kb.areas)
+        self.goals = list(kb.goals)
+        self.gating = gating
+        self.causes = cause_classes(kb, rules)
+        self.timings = timings(kb, rules)
+        self.severities = [(a, b - 1) for a, b in pieces((r.severity for r in rules if r.severity), 0, 10)]
+        counts = (r.area_count for r in rules if r.area_count is not None)
+        self.sizes = [(a, b - 1) for a, b in pieces(counts, 1, len(self.areas))]
+        self._areas: dict[frozenset[frozenset[str]], AreaClasses] = {}
+        self._goals: dict[frozenset[frozenset[str]], list[GoalClass]] = {}
+
+    def timings_of(self, phase: str) -> list[Timing]:
+        """The timing classes of one phase."""
+        return [t for t in self.timings if t.phase == phase]
+
+    def candidates(
+        self, cause: str | None, phase: str, health: frozenset[str] = frozenset(), named: frozenset[str] = frozenset()
+    ) -> list[CompiledRule]:
+        """The rules that may fire in a cell (every other rule's conditions fail there whatever the areas and goals)."""
+        return [rule for rule in self.kb.rules if may_fire(rule, cause, phase, health, named)]
+
+    def area_classes(self, rules: Sequence[CompiledRule]) -> AreaClasses:
+        """The classes of area sets that ``rules`` and the answer tell apart."""
+        lists = frozenset(rule.areas for rule in rules if rule.areas is not None)
+        found = self._areas.get(lists)
+        if found is None:
+            found = self._areas[lists] = AreaClasses(self.areas, lists, self.reading.base, self.sizes)
+        return found
+
+    def goal_classes(self, rules: Sequence[CompiledRule]) -> list[GoalClass]:
+        """The classes of goal sets that the gating rules among ``rules`` tell apart."""
+        lists = frozenset(rule.goals for rule in rules if rule.goals is not None and rule.id in self.gating)
+        found = self._goals.get(lists)
+        if found is None:
+            found = self._goals[lists] = goal_classes(self.goals, lists)
+        return found
+
+    def cell_of(self, point: Point) -> Point:
+        """``point`` with the cause, timing and severity that stand for its own (areas, goals and the rest kept)."""
+        cause = next(c.cause for c in self.causes if point.cause in c.members)
+        timing = next(t for t in self.timings if t.holds(point.phase, point.days))
+        severity = next(low for low, high in self.severities if low <= point.severity <= high)
+        return dataclasses.replace(point, cause=cause, phase=timing.phase, days=timing.days, severity=severity)
+
+    def representative(self, point: Point) -> Point:
+        """The profile Part 1 or 3 walks for ``point``'s cell, with the same goals (no findings; one diagnosis at most).
+
+        Which rules fire for it and what its answer offers are those of ``point``
+        (see the package docstring).
+        """
+        cell = self.cell_of(point)
+        named = point.diagnoses
+        rules = [r for r in self.candidates(cell.cause, cell.phase, named=named) if r.diagnosis not in named]
+        areas = self.area_classes(rules).of(point.areas).areas
+        return Point(areas, cell.cause, cell.phase, cell.days, cell.severity, point.goals, (), named)
