@@ -47,6 +47,7 @@ from massage_rules.models import (
     Reason,
     Recommendation,
     Referral,
+    ScreeningQuestion,
     SourceRef,
     UnmetRule,
 )
@@ -122,6 +123,7 @@ __all__ = [
     "Reason",
     "Recommendation",
     "Referral",
+    "ScreeningQuestion",
     "SessionRecord",
     "SourceRef",
     "UnmetRule",

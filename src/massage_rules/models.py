@@ -41,11 +41,12 @@ __all__ = [
     "Reason",
     "Recommendation",
     "Referral",
+    "ScreeningQuestion",
     "SourceRef",
     "UnmetRule",
 ]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 AvoidanceKind = Literal["forbidden", "pressure_cap", "not_allowed"]
 Outcome = Literal["treat", "refer", "refer_and_treat", "no_massage", "nothing_suitable"]
 ReasonEffect = Literal["goal", "condition", "score"]
@@ -166,7 +167,24 @@ def _clean_health(values: list[Any]) -> tuple[str, ...]:
 
 
 _FIELD_LIMIT = 200  # a real client has a handful; thousands is a mistake or an attack
-_RANGES = {"severity": (0, 10), "days_since_onset": (0, 36_500)}
+_RANGES = {"severity": (0, 10), "days_since_onset": (0, 36_500), "age": (0, 130)}
+
+
+def _whole_years(value: Any) -> int:
+    """An age in whole years (0-130), read like the other whole-number fields."""
+    if isinstance(value, str):
+        digits = unicodedata.normalize("NFKC", value).strip()
+        if digits.isascii() and digits.isdigit() and len(digits) <= 6:
+            value = int(digits)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | decimal.Decimal):
+        _refuse("age", value, f"must be a whole number of years from 0 to 130, not {type(value).__name__}")
+    number = float(value) if not isinstance(value, numbers.Integral) else value
+    if isinstance(number, float) and (not math.isfinite(number) or not number.is_integer()):
+        _refuse("age", value, f"must be a whole number of years from 0 to 130, not {_show(value)}")
+    low, high = _RANGES["age"]
+    if not low <= int(number) <= high:
+        _refuse("age", value, f"must be from {low} to {high}, not {_show(int(number))}")
+    return int(number)
 
 
 class _Frozen(BaseModel):
@@ -216,6 +234,10 @@ class ClientProfile(_Frozen):
     goals: tuple[str, ...] = Field(min_length=1)
     health: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
+    age: int | None = Field(
+        default=None, ge=0, le=130, description="the client's age in years, for age-linked red flags"
+    )
+    cleared: tuple[str, ...] = ()  # screening questions already asked and answered "no", by rule id
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -293,6 +315,18 @@ class ClientProfile(_Frozen):
             _refuse(name, value, f"must be from {low} to {high}, not {_show(int(value))}")
         return int(value)
 
+    @field_validator("age", mode="before")
+    @classmethod
+    def _age_years(cls, value: Any) -> int | None:
+        if value is None:
+            return None
+        return _whole_years(value)
+
+    @field_validator("cleared", mode="before")
+    @classmethod
+    def _cleared(cls, value: Any) -> tuple[str, ...]:
+        return _clean_ids(_as_list(value, "cleared"), "cleared", normalise_id)
+
     @model_validator(mode="after")
     def _has_timing(self) -> Self:
         if self.phase is None and self.days_since_onset is None:
@@ -325,6 +359,25 @@ class RankedTechnique(_Frozen):
     cpt: str
     evidence: str
     reasons: tuple[Reason, ...]
+    after_screening: tuple[str, ...] = ()  # screening questions (by rule id) it waits for
+    tie_break: str | None = None  # why it stands where it does among techniques of the same score
+
+
+class ScreeningQuestion(_Frozen):
+    """A question to ask before treating, raised by the profile's own pattern, and what a "yes" means.
+
+    ``findings`` are the health findings a "yes" stands for: give them in the
+    profile and ask again. Once asked and answered "no", list the rule id in the
+    profile's ``cleared``. ``holds`` names the offered techniques that wait for
+    the answer.
+    """
+
+    rule: str
+    question: str
+    why: str
+    findings: tuple[str, ...]
+    holds: tuple[str, ...]
+    sources: tuple[str, ...]
 
 
 class Avoidance(_Frozen):
@@ -527,6 +580,7 @@ class Recommendation(_Frozen):
     warnings: tuple[str, ...]
     sources: tuple[SourceRef, ...]
     knowledge: KnowledgeStamp
+    screening_questions: tuple[ScreeningQuestion, ...] = ()  # ask these before treating
 
 
 ObstacleKind = Literal["stopped", "referred", "forbidden", "not_allowed", "pressure_cap", "not_applicable", "no_points"]

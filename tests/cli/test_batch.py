@@ -119,7 +119,7 @@ def test_unknown_csv_column_stops_before_any_row(tmp_path: Path, capsys: pytest.
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == (
-        f"suggest: {path}: line 1: unknown column 'pain'; the columns are areas, cause, conditions, "
+        f"suggest: {path}: line 1: unknown column 'pain'; the columns are age, areas, cause, cleared, conditions, "
         "days_since_onset, goals, health, phase, severity\n"
     )
 

@@ -21,14 +21,34 @@ RULES = [rule for rule in KB.rules if rule.kind == "rule"]
 
 
 def _tied(profile: mr.ClientProfile) -> dict[str, set[str]]:
-    """Finding -> the areas the profile tied it to (empty when given without an area)."""
+    """Finding -> the areas the profile tied it to (empty when given without an area).
+
+    A finding the profile's own pattern implies (its ``implied_by``) counts as given on
+    every problem area, unless the profile gives it itself.
+    """
     tied: dict[str, set[str]] = {}
     for entry in profile.health:
         finding, _, area = entry.partition("@")
         tied.setdefault(finding, set())
         if area:
             tied[finding].add(area)
+    for ident, finding in KB.findings.items():
+        pattern = finding.implied_by
+        if pattern is None or ident in tied:
+            continue
+        holds = (
+            (pattern.areas is None or bool(set(pattern.areas) & set(profile.areas)))
+            and (pattern.causes is None or profile.cause in pattern.causes)
+            and (pattern.phases is None or profile.phase in pattern.phases)
+            and (pattern.goals is None or bool(set(pattern.goals) & set(profile.goals)))
+        )
+        if holds:
+            tied[ident] = set(profile.areas)
     return tied
+
+
+def _within(value: int | None, window: tuple[int, int] | None) -> bool:
+    return window is None or (value is not None and window[0] <= value <= window[1])
 
 
 def fires(rule: CompiledRule, result: mr.Recommendation) -> bool:
@@ -46,11 +66,15 @@ def fires(rule: CompiledRule, result: mr.Recommendation) -> bool:
         rule.health_all is None or rule.health_all <= health,
         rule.health_any is None or bool(rule.health_any & health),
         rule.conditions is None or bool(rule.conditions & matched),
+        rule.causes_not is None or p.cause not in rule.causes_not,
+        _within(p.age, rule.age),
     ]
     return all(checks)
 
 
-def scope(rule: CompiledRule, where: str, distal: bool, result: mr.Recommendation) -> set[str] | None:
+def scope(
+    rule: CompiledRule, where: str, distal: bool, result: mr.Recommendation, spread: str | None = None
+) -> set[str] | None:
     """The areas a fired rule's restriction covers; None means everywhere."""
     p = result.profile
     if where == "everywhere":
@@ -65,6 +89,9 @@ def scope(rule: CompiledRule, where: str, distal: bool, result: mr.Recommendatio
     if distal:
         for area in list(areas):
             areas |= KB.distal.get(area, frozenset())
+    if spread is not None:  # the whole area group (a lymph quadrant) of each area
+        for area in list(areas):
+            areas |= KB.area_groups.get(spread, {}).get(area, frozenset())
     return areas
 
 
@@ -143,7 +170,7 @@ def test_local_findings_keep_techniques_off_their_area(
     ]
     for rule in scoped:
         assert rule.forbid is not None
-        covered = scope(rule, "finding_areas", rule.forbid.distal, result)
+        covered = scope(rule, "finding_areas", rule.forbid.distal, result, rule.forbid.spread)
         assert covered is not None
         assert area in covered
         for technique in result.techniques:
@@ -177,13 +204,13 @@ def _check_restrictions(result: mr.Recommendation) -> None:
         if rule.allow_only is not None:
             assert {t.id for t in result.techniques} <= rule.allow_only, rule.id
         if rule.forbid is not None:
-            covered = scope(rule, rule.forbid.where, rule.forbid.distal, result)
+            covered = scope(rule, rule.forbid.where, rule.forbid.distal, result, rule.forbid.spread)
             for technique in result.techniques:
                 if rule.forbid_set is None or technique.id in rule.forbid_set:
                     assert covered is not None, (rule.id, technique.id)
                     assert not _on(technique, covered), (rule.id, technique.id, technique.areas)
         if rule.cap is not None:
-            covered = scope(rule, rule.cap.where, rule.cap.distal, result)
+            covered = scope(rule, rule.cap.where, rule.cap.distal, result, rule.cap.spread)
             for technique in result.techniques:
                 if covered is None or _on(technique, covered):
                     assert technique.pressure_max <= rule.cap.max, (rule.id, technique.id)

@@ -143,7 +143,7 @@ def test_avoided_list_is_what_the_fired_restrictions_rule_out(profile: mr.Client
 
     for rule in fired:
         if rule.forbid is not None:
-            scope = where_applies(rule, rule.forbid.where, rule.forbid.distal, f, KB)
+            scope = where_applies(rule, rule.forbid.where, rule.forbid.distal, f, KB, rule.forbid.spread)
             for tech in rule.forbid_set if rule.forbid_set is not None else KB.techniques:
                 for area in areas(scope):
                     expected.setdefault((tech, area or "", rule.id), "forbidden")
@@ -153,7 +153,7 @@ def test_avoided_list_is_what_the_fired_restrictions_rule_out(profile: mr.Client
                 expected.setdefault((tech, "", rule.id), "not_allowed")
     for rule in fired:
         if rule.cap is not None:
-            scope = where_applies(rule, rule.cap.where, rule.cap.distal, f, KB)
+            scope = where_applies(rule, rule.cap.where, rule.cap.distal, f, KB, rule.cap.spread)
             for tech, technique in KB.techniques.items():
                 if (technique.pressure.min or 0) > rule.cap.max:
                     for area in areas(scope):

@@ -32,6 +32,11 @@ def _oracle(r: Facts) -> set[str]:
 
 @given(profiles(KB))
 def test_masks_fire_what_the_engine_fires(profile: mr.ClientProfile) -> None:
-    """The rules verify decides fire are exactly the plain-loop reference's, for any valid profile."""
+    """The rules verify decides fire are exactly the plain-loop reference's, for any profile verify walks.
+
+    Verify's walk gives no age (rules on age are checked in the tests instead), so the
+    profile's age is left out here.
+    """
+    profile = profile.model_copy(update={"age": None})
     r = resolve_profile(profile, KB)
     assert _oracle(r) == set(reference_fire(profile, KB)[0])

@@ -40,8 +40,8 @@ def test_shipped_schema_equals_generated(name: str) -> None:
 def test_result_schema_is_versioned() -> None:
     """The result and profile schemas carry the result's schema_version; the knowledge one its format."""
     assert json_schema("result")["x-schema-version"] == mr.Recommendation.model_fields["schema_version"].default
-    assert json_schema("result")["$id"] == "urn:massage-rules:schema:result:1.0"
-    assert json_schema("profile")["x-schema-version"] == "1.0"
+    assert json_schema("result")["$id"] == "urn:massage-rules:schema:result:1.1"
+    assert json_schema("profile")["x-schema-version"] == "1.1"
     assert json_schema("knowledge")["properties"]["format"]["const"] == 1
 
 
@@ -51,6 +51,9 @@ def test_result_schema_is_versioned() -> None:
 # when a field is removed, renamed or changes type.
 RESULT_SHAPES = {
     "1.0": "a03ada06fd4dc76b582f3a5f3b3ca32799966fdec975649896689a60234927cb",
+    # 1.1 adds: the profile's age and cleared questions, screening_questions, each
+    # technique's after_screening and tie_break.
+    "1.1": "16088f9e63512e8c3db5f2ddbe370d6f96be82001c66a89eaf404bba72a63e4d",
 }
 
 

@@ -96,7 +96,10 @@ class _Masks:
     def build(cls, kb: KnowledgeBase) -> _Masks:
         rules = kb.rules
         full = (1 << len(rules)) - 1
-        no_match = _bits(i for i, r in enumerate(rules) if r.diagnosis is not None and not r.has_match)
+        # Complaints only a named diagnosis fires, and rules on age: verify's profiles give no age.
+        no_match = _bits(
+            i for i, r in enumerate(rules) if (r.diagnosis is not None and not r.has_match) or r.age is not None
+        )
         needs = _bits(i for i, r in enumerate(rules) if r.conditions is not None)
         complaints = {r.id: 1 << i for i, r in enumerate(rules) if r.kind == "condition"}
         return cls(kb, rules, full, no_match, needs, complaints, _bits_from(complaints.values()))
@@ -122,7 +125,9 @@ class _Masks:
         )
 
     def cause(self, cause: str | None) -> int:
-        return self.where(lambda r: r.causes is None or cause in r.causes)
+        return self.where(
+            lambda r: (r.causes is None or cause in r.causes) and (r.causes_not is None or cause not in r.causes_not)
+        )
 
     def phase(self, phase: str) -> int:
         return self.where(lambda r: r.phases is None or phase in r.phases)
@@ -743,7 +748,7 @@ def _rule_findings(w: _Walker) -> None:
     rules = w.m.rules
     ever = _bits_from(w.fired_counts)
     for i, rule in enumerate(rules):
-        if not ever >> i & 1:
+        if not ever >> i & 1 and rule.age is None:  # the walk gives no age (tested in tests/knowledge)
             w.note("dead_rule", rule.id, f"rule '{rule.id}' fires for no profile in the walk", (rule.id,))
     contradicted: set[tuple[str, str]] = set()
     # column[i]: which distinct fired sets hold rule i; two rules fire in the same profiles

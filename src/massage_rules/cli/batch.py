@@ -26,7 +26,7 @@ from massage_rules.models import ClientProfile
 __all__ = ["LIST_SEPARATOR", "read_rows", "run_batch"]
 
 LIST_SEPARATOR = ";"  # inside one CSV cell: "neck;upper_back"
-_LIST_FIELDS = frozenset({"areas", "goals", "health", "conditions"})
+_LIST_FIELDS = frozenset({"areas", "goals", "health", "conditions", "cleared"})
 _FIELDS = frozenset(ClientProfile.model_fields)
 PROGRESS_AFTER_ROWS = 2_000  # a short batch finishes before a bar would help
 

@@ -16,6 +16,7 @@ from massage_rules.engine.plan import build_plan, plan_sources
 from massage_rules.engine.rank import rank
 from massage_rules.engine.resolve import resolve_profile
 from massage_rules.engine.screen import screen
+from massage_rules.engine.screening import ask_first, open_questions
 from massage_rules.errors import ProfileError
 from massage_rules.knowledge.load import KnowledgeBase, default_knowledge
 from massage_rules.models import (
@@ -28,6 +29,7 @@ from massage_rules.models import (
     RankedTechnique,
     Recommendation,
     Referral,
+    ScreeningQuestion,
 )
 from massage_rules.rules.facts import Facts
 from massage_rules.rules.firing import Fired, fire, holds
@@ -97,11 +99,16 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     avoided: tuple[Avoidance, ...] = ()
     limits: tuple[PressureLimit, ...] = ()
     plan = None
+    questions: tuple[ScreeningQuestion, ...] = ()
     blocked = no_massage is not None or (referral is not None and not referral.massage_meanwhile)
     if not blocked:
         avoided, limits = restrictions.avoided(kb), restrictions.limits()
         cited += [item.sources for item in avoided] + [limit.sources for limit in limits]
         techniques = tuple(rank(fired.rules, restrictions, facts.areas, kb))
+        asking = open_questions(fired.rules, facts) if techniques else []
+        if asking:
+            questions, techniques = ask_first(asking, facts, kb, techniques)
+            cited += [question.sources for question in questions]
         cited += [reason.sources for technique in techniques for reason in technique.reasons]
         if techniques:
             plan = build_plan(fired, facts, kb, techniques)
@@ -122,9 +129,12 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         plan=plan,
         conditions=_matched(fired, facts, kb),
         notes=notes,
-        warnings=tuple(dict.fromkeys((*facts.code_notes, *restrictions.warnings, *_switched_off(fired, facts, kb)))),
+        warnings=tuple(
+            dict.fromkeys((*facts.code_notes, *facts.implied, *restrictions.warnings, *_switched_off(fired, facts, kb)))
+        ),
         sources=tuple(kb.source_refs[source] for source in sorted({s for group in cited for s in group})),
         knowledge=kb.stamp,
+        screening_questions=questions,
     )
     check_answer(answer, restrictions)
     return answer

@@ -18,6 +18,7 @@ class KnowledgeBase:
 
     __slots__ = (
         "__weakref__",
+        "area_groups",
         "areas",
         "billing",
         "causes",
@@ -28,6 +29,7 @@ class KnowledgeBase:
         "findings",
         "goals",
         "icd10_index",
+        "implications",
         "overrides",
         "packs",
         "phases",
@@ -70,6 +72,8 @@ class KnowledgeBase:
     files: tuple[str, ...]
     source_refs: Mapping[str, SourceRef]  # how an answer cites each source
     stamp: KnowledgeStamp  # what every answer carries to say which knowledge gave it
+    area_groups: Mapping[str, Mapping[str, frozenset[str]]]  # kind -> area -> the areas sharing a group with it
+    implications: tuple[tuple[str, CompiledRule], ...]  # findings the profile's own pattern implies
 
     def __init__(self, **parts: Any) -> None:
         for name, value in parts.items():

@@ -88,6 +88,13 @@ class SeverityBand(Named):
         return self
 
 
+class AreaGroup(Named):
+    """Areas that belong together for one purpose (``kind``): a body region, or a lymph quadrant."""
+
+    kind: Id
+    areas: list[Id] = Field(min_length=1)
+
+
 class Vocabulary(_Strict):
     """The values a client profile may hold."""
 
@@ -96,13 +103,7 @@ class Vocabulary(_Strict):
     goals: list[Named] = []
     phases: list[Phase] = []
     severity_bands: list[SeverityBand] = []
-
-
-class Finding(Named):
-    """A health screening finding; ``local`` ones are tied to a body area."""
-
-    question: Text | None = None
-    local: bool = False
+    area_groups: list[AreaGroup] = []
 
 
 class Range(_Strict):
@@ -131,6 +132,16 @@ class When(_Strict):
     health_any: list[Id] | None = None
     conditions: list[Id] | None = None
     area_count: Range | None = None  # how many problem areas the profile names
+    causes_not: list[Id] | None = None  # the cause is none of these, or not given
+    age: Range | None = None  # the client's age in years; a profile without an age never meets it
+
+
+class Finding(Named):
+    """A health screening finding; ``local`` ones are tied to a body area."""
+
+    question: Text | None = None
+    local: bool = False
+    implied_by: When | None = None  # the profile's own pattern that implies it, on the problem areas
 
 
 class Dose(_Strict):
@@ -158,6 +169,7 @@ class Forbid(_Strict):
     where: Scope = "everywhere"
     distal: bool = False
     come_back: Text | None = None  # shown when this rules out every problem area
+    spread: Id | None = None  # also every area sharing an area group of this kind (a lymph quadrant)
 
 
 class PressureCap(_Strict):
@@ -166,6 +178,7 @@ class PressureCap(_Strict):
     max: Pressure
     where: Scope = "everywhere"
     distal: bool = False
+    spread: Id | None = None  # also every area sharing an area group of this kind (a lymph quadrant)
 
 
 class Refer(_Strict):
@@ -188,6 +201,21 @@ class SessionsAdjust(_Strict):
     add_max: int = Field(ge=-20, le=20)
 
 
+class Ask(_Strict):
+    """A question to ask before treating, raised by the profile's own pattern.
+
+    ``findings`` are what a "yes" means: given in the profile, they let the
+    screening rules decide. ``hold`` names the techniques that wait for the
+    answer (all of them unless it says otherwise), ``where`` the areas they
+    wait on.
+    """
+
+    question: Text
+    findings: list[Id] = []
+    hold: list[Id] | Literal["all"] = "all"
+    where: Scope = "everywhere"
+
+
 class Rule(_Strict):
     """One declarative rule: conditions, effects, and the sources it rests on."""
 
@@ -204,6 +232,7 @@ class Rule(_Strict):
     dose: Dose | None = None
     sessions: SessionsAdjust | None = None
     sources: list[Id] = Field(min_length=1)
+    ask: Ask | None = None  # a screening question the therapist asks before treating
 
     @field_validator("score")
     @classmethod
@@ -227,6 +256,7 @@ class Rule(_Strict):
             self.note,
             self.dose,
             self.sessions,
+            self.ask,
         )
         if all(e is None for e in effects):
             raise ValueError("a rule needs at least one effect")

@@ -84,6 +84,15 @@ def _billing_only(result: Recommendation) -> set[str]:
     return set(plan.billing.sources) - used
 
 
+def _questions(result: Recommendation) -> list[str]:
+    """The screening questions, first: the client answers them before any treatment starts."""
+    if not result.screening_questions:
+        return []
+    out = ["## Before we start", "", "Your therapist needs to ask you about these first:", ""]
+    out += [f"- {q.question}" for q in result.screening_questions]
+    return [*out, ""]
+
+
 def render_markdown(result: Recommendation) -> str:
     """Render ``result`` as a printable Markdown handout for the client."""
     p = result.profile
@@ -102,12 +111,16 @@ def render_markdown(result: Recommendation) -> str:
         nm = result.no_massage
         out += [f"> **No massage for now.** {nm.reason} Please come back {nm.come_back}.", ""]
 
+    out += _questions(result)
     if result.techniques:
         out += ["## What we will do", ""]
         for t in result.techniques:
             where = ", ".join(_words(a) for a in t.areas)
             skip = f" (not on {', '.join(_words(a) for a in t.skip_areas)})" if t.skip_areas else ""
-            out.append(f"- **{t.name}** on {where}{skip}; pressure {t.pressure_min}–{t.pressure_max} on a 0–5 scale.")
+            wait = " Only once your answers above are clear." if t.after_screening else ""
+            out.append(
+                f"- **{t.name}** on {where}{skip}; pressure {t.pressure_min}–{t.pressure_max} on a 0–5 scale.{wait}"
+            )
         out.append("")
     elif result.outcome == "nothing_suitable":
         out += ["Your therapist will discuss the options with you; no standard technique fits yet.", ""]

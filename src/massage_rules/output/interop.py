@@ -181,6 +181,26 @@ def _plan_card(result: Recommendation, subject: dict[str, Any]) -> dict[str, Any
     return _finish(card)
 
 
+def _questions_card(result: Recommendation) -> dict[str, Any]:
+    """A warning card with the screening questions: asked before any suggestion is acted on."""
+    lines = ["**Ask before treating**", ""]
+    for number, q in enumerate(result.screening_questions, 1):
+        yes = f"record {', '.join(q.findings)}" if q.findings else "refer to a physician"
+        waiting = f" Waiting for the answer: {', '.join(q.holds)}." if q.holds else ""
+        lines.append(f"{number}. {q.question} (rule `{q.rule}`)  \n   {q.why} If yes: {yes}.{waiting}")
+    links = _cited(result, [s for q in result.screening_questions for s in q.sources])
+    count = len(result.screening_questions)
+    card: dict[str, Any] = {
+        "summary": _summary(f"Ask {count} screening question{'s' if count > 1 else ''} before treating"),
+        "indicator": "warning",
+        "detail": "\n".join(lines),
+        "source": _source(result, links),
+    }
+    if links:
+        card["links"] = links
+    return _finish(card)
+
+
 def _subject(subject: str | None) -> dict[str, Any]:
     return {"reference": subject} if subject else {"display": "the client"}
 
@@ -195,6 +215,8 @@ def to_cds_hooks_cards(result: Recommendation, *, subject: str | None = None) ->
     reference of the patient (``"Patient/123"``) used in suggested orders.
     """
     cards = [_referral_card(result, referral) for referral in result.referrals]
+    if result.screening_questions:
+        cards.append(_questions_card(result))
     if result.no_massage is not None:
         nm = result.no_massage
         links = _cited(result, nm.sources)
@@ -304,7 +326,8 @@ def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> d
             "code": {"coding": [{"system": CPT_SYSTEM, "code": t.cpt, "display": t.name}], "text": t.name},
             "status": "not-started",
             "doNotPerform": False,
-            "description": f"{t.name} on {where}, pressure {t.pressure_min}-{t.pressure_max} (0-5 Walton scale)",
+            "description": f"{t.name} on {where}, pressure {t.pressure_min}-{t.pressure_max} (0-5 Walton scale)"
+            + (" (only once the screening questions are answered no)" if t.after_screening else ""),
         }
         if reasons:
             detail["reasonCode"] = reasons
@@ -327,7 +350,8 @@ def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> d
                 }
             }
         )
-    notes = [{"text": n.text} for n in result.notes] + [{"text": w} for w in result.warnings]
+    notes = [{"text": f"Ask before treating: {q.question} ({q.why})"} for q in result.screening_questions]
+    notes += [{"text": n.text} for n in result.notes] + [{"text": w} for w in result.warnings]
     if result.no_massage is not None:
         notes.insert(
             0, {"text": f"No massage now: {result.no_massage.reason} Come back {result.no_massage.come_back}."}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from collections import defaultdict
 
-from massage_rules.models import Plan, Recommendation
+from massage_rules.models import Plan, RankedTechnique, Recommendation
 
-__all__ = ["render_plan_extras", "render_text"]
+__all__ = ["render_plan_extras", "render_questions", "render_text"]
 
 WIDTH = 88
 
@@ -60,6 +60,7 @@ def render_text(result: Recommendation) -> str:
     if result.referrals:
         out.append("")
 
+    out.extend(render_questions(result))
     if result.techniques:
         out.append("Techniques (best first)")
         for t in result.techniques:
@@ -67,11 +68,12 @@ def render_text(result: Recommendation) -> str:
             if t.skip_areas:
                 where += " (skip " + ", ".join(t.skip_areas) + ")"
             out.append(
-                f"{t.rank:>3}. {t.name} [{t.id}]  score {t.score:g}  pressure {t.pressure_min}-"
+                f"{_rank(result, t.rank):>3}. {t.name} [{t.id}]  score {t.score:g}  pressure {t.pressure_min}-"
                 f"{t.pressure_max}/5  CPT {t.cpt}  on {where}"
             )
             why = ", ".join(f"{r.label} {_points(r.points)}" for r in t.reasons)
             out.append(_wrap("why: " + why, "      "))
+            out.extend(_technique_extras(result, t))
         out.append("")
     elif result.outcome == "nothing_suitable":
         out.append("No technique in the knowledge base fits this profile.")
@@ -162,4 +164,40 @@ def render_plan_extras(plan: Plan) -> list[str]:
         headings = {"expect": "What to expect", "self_care": "Looking after yourself", "warning_sign": "Stop and call"}
         for item in plan.aftercare:
             out.append(_wrap(f"- {headings[item.kind]}: {item.text}", "  ")[2:])
+    return out
+
+
+def render_questions(result: Recommendation) -> list[str]:
+    """The screening questions, numbered, each with what a "yes" means and what waits for it."""
+    if not result.screening_questions:
+        return []
+    out = ["ASK BEFORE TREATING"]
+    for number, q in enumerate(result.screening_questions, 1):
+        out.append(
+            textwrap.fill(f"{q.question} [{q.rule}]", WIDTH, initial_indent=f"  {number}. ", subsequent_indent="     ")
+        )
+        out.append(_wrap(f"why: {q.why}", "     "))
+        yes = f"give {', '.join(q.findings)} in the profile" if q.findings else "refer to a physician"
+        out.append(_wrap(f"if yes: {yes}; if no: add {q.rule} to 'cleared'", "     "))
+        if q.holds:
+            out.append(_wrap(f"waiting for the answer: {', '.join(q.holds)}", "     "))
+    out.append("")
+    return out
+
+
+def _rank(result: Recommendation, rank: int) -> str:
+    """A rank as shown: "=2" when another technique shares it."""
+    shared = sum(1 for t in result.techniques if t.rank == rank) > 1
+    return f"={rank}" if shared else str(rank)
+
+
+def _technique_extras(result: Recommendation, t: RankedTechnique) -> list[str]:
+    """The lines under a technique beyond its reasons: the questions it waits for, and how a tie was broken."""
+    out: list[str] = []
+    if t.after_screening:
+        numbers = [str(i) for i, q in enumerate(result.screening_questions, 1) if q.rule in t.after_screening]
+        which = f"question {numbers[0]} is" if len(numbers) == 1 else f"questions {', '.join(numbers)} are"
+        out.append(_wrap(f"only once {which} answered no (see above)", "      "))
+    if t.tie_break:
+        out.append(_wrap(f"order: {t.tie_break}", "      "))
     return out

@@ -25,6 +25,8 @@ class Facts:
     health_areas: dict[str, frozenset[str]] = field(default_factory=dict)  # finding -> areas it was tied to
     diagnoses: frozenset[str] = frozenset()  # complaints the client named (by id or ICD-10-CM code)
     code_notes: tuple[str, ...] = ()  # how a client's ICD-10-CM code was read through a broader one
+    age: int | None = None  # years, when the profile gives it
+    implied: tuple[str, ...] = ()  # findings the profile's own pattern implies, said in words
 
 
 def tie_findings(entries: Iterable[str]) -> dict[str, frozenset[str]]:

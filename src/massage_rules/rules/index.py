@@ -57,6 +57,20 @@ class _AnyOf:
         return mask
 
 
+class _NoneOf:
+    """One dimension whose rules list values the profile must not hold (a profile without one meets them all)."""
+
+    def __init__(self, rules: Sequence[CompiledRule], values_of: Callable[[CompiledRule], Collection[str] | None]):
+        self.barred: dict[str, int] = {}
+        for position, rule in enumerate(rules):
+            for value in values_of(rule) or ():
+                self.barred[value] = self.barred.get(value, 0) | 1 << position
+
+    def barring(self, value: str | None) -> int:
+        """The rules that ``value`` bars, to be cleared from a mask; None bars none."""
+        return 0 if value is None else self.barred.get(value, 0)
+
+
 class _Window:
     """One whole-number dimension whose rules give a window (days since onset, number of areas).
 
@@ -106,6 +120,8 @@ class RuleIndex:
         self._health_any = _AnyOf(rules, lambda rule: rule.health_any)
         self._days = _Window(rules, lambda rule: rule.days)
         self._area_count = _Window(rules, lambda rule: rule.area_count)
+        self._causes_not = _NoneOf(rules, lambda rule: rule.causes_not)
+        self._age = _Window(rules, lambda rule: rule.age)
         self._severity = [
             sum_bits(
                 1 << position
@@ -141,6 +157,7 @@ class RuleIndex:
         mask &= self._phases.any((facts.phase,)) & self._goals.any(facts.goals)
         mask &= self._days.at(facts.days) & self._area_count.at(len(facts.areas))
         mask &= self._health_any.any(facts.health)
+        mask &= self._age.at(facts.age) & ~self._causes_not.barring(facts.cause)
         for finding, needing in self._needs.items():
             if finding not in facts.health:
                 mask &= ~needing
