@@ -447,6 +447,7 @@ class PlanStep(_Frozen):
     sessions_min: int
     sessions_max: int
     sources: tuple[str, ...]
+    evidence: Literal["tested", "expert_consensus"] | None = None  # a source tested this step, or consensus
 
 
 class BillingUnits(_Frozen):
@@ -519,6 +520,10 @@ class Plan(_Frozen):
     meaningful_change: MeaningfulChange | None = None
     maintenance: tuple[PlanAdvice, ...] = ()
     aftercare: tuple[AfterCare, ...] = ()
+    basis: Literal["trial", "phase_default", "short_block", "no_course"] | None = None  # where the base came from
+    severity_band: str | None = None  # the band of the client's pain that moved the course
+    treated_regions: int | None = None  # body regions the offered techniques reach, as the plan counts them
+    no_course_reason: PlanAdvice | None = None  # why no course is planned (sessions are then 0)
 
 
 class SourceRef(_Frozen):

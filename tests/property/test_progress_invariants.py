@@ -22,7 +22,7 @@ assert MCID is not None
 
 def _treatable(profile: mr.ClientProfile) -> mr.Recommendation | None:
     result = mr.recommend(profile, KB)
-    return result if result.plan is not None else None
+    return result if result.plan is not None and result.plan.sessions_max > 0 else None  # a course to review
 
 
 def _stopping_findings(result: mr.Recommendation) -> list[str]:

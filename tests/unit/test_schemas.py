@@ -52,8 +52,9 @@ def test_result_schema_is_versioned() -> None:
 RESULT_SHAPES = {
     "1.0": "a03ada06fd4dc76b582f3a5f3b3ca32799966fdec975649896689a60234927cb",
     # 1.1 adds: the profile's age and cleared questions, screening_questions, each
-    # technique's after_screening and tie_break.
-    "1.1": "16088f9e63512e8c3db5f2ddbe370d6f96be82001c66a89eaf404bba72a63e4d",
+    # technique's after_screening and tie_break, the plan's basis, severity_band,
+    # treated_regions and no_course_reason, and each plan step's evidence.
+    "1.1": "b827c92b8f1c6207fd92b802e384078ca933c0380c85a90157958f4c653322cf",
 }
 
 

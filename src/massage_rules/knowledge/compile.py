@@ -11,6 +11,7 @@ from massage_rules.errors import KnowledgeError
 from massage_rules.knowledge import schema as s
 from massage_rules.knowledge.base import KnowledgeBase
 from massage_rules.knowledge.checker import Checker, Located, each, origin, unique
+from massage_rules.knowledge.course_model import compile_course_model
 from massage_rules.knowledge.packs import apply_overrides
 from massage_rules.knowledge.plan_settings import compile_plan_settings
 from massage_rules.knowledge.rule import CompiledRule, when_fields, with_answer_parts
@@ -159,6 +160,7 @@ def compile_knowledge(
     check_spreads(rules, area_groups, checker)
     check_asks(rules, checker, findings, techniques)
     implications = compile_implications(findings, checker, check_when)
+    course_model = compile_course_model(files, checker, cite, check_when, bands, goals)
 
     icd10: dict[str, str] = {}
     for ident, item in conditions.items():
@@ -214,6 +216,7 @@ def compile_knowledge(
         whole_body_areas=whole_body,
         area_groups=area_groups,
         implications=implications,
+        course_model=course_model,
         version=version,
         content_hash=content_hash,
         packs=packs,

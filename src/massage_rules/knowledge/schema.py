@@ -22,6 +22,7 @@ Cpt = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 Pressure = Annotated[int, Field(ge=0, le=5)]
 Nrs = Annotated[int, Field(ge=0, le=10)]
 Evidence = Literal["high", "moderate", "low", "very_low", "expert_opinion"]
+CourseEvidence = Literal["tested", "expert_consensus"]  # a dose or modifier a source tested, or consensus
 Scope = Literal["everywhere", "problem_areas", "finding_areas"]
 PhaseFit = Literal["suited", "away_only", "unsuited"]
 
@@ -154,6 +155,7 @@ class Dose(_Strict):
     check_in_after_sessions: int = Field(ge=1, le=100)
     expect_change_by_session: int | None = Field(default=None, ge=1, le=100)
     text: Text | None = None
+    evidence: CourseEvidence = "tested"  # a complaint's dose comes from a trial unless it says otherwise
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -199,6 +201,7 @@ class SessionsAdjust(_Strict):
 
     add_min: int = Field(ge=-20, le=20)
     add_max: int = Field(ge=-20, le=20)
+    evidence: CourseEvidence | None = None  # did a source test this modifier, or is it consensus?
 
 
 class Ask(_Strict):
@@ -316,6 +319,61 @@ class PhaseDefault(Dose):
 
     phase: Id
     sources: list[Id] = Field(min_length=1)
+    evidence: CourseEvidence = "expert_consensus"
+
+
+class SeverityStep(_Strict):
+    """How one severity band moves the base course."""
+
+    band: Id
+    add_min: int = Field(ge=-20, le=20)
+    add_max: int = Field(ge=-20, le=20)
+    text: Text
+
+
+class SeveritySteps(_Strict):
+    """Each severity band's move of the base course; more pain never gives fewer sessions."""
+
+    steps: list[SeverityStep] = Field(min_length=1)
+    evidence: CourseEvidence
+    sources: list[Id] = Field(min_length=1)
+
+
+class NoCourse(_Strict):
+    """When no treatment course is planned: pain in ``band`` and every goal one of ``goals``."""
+
+    band: Id
+    goals: list[Id] = Field(min_length=1)
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class ShortBlock(Dose):
+    """A short block instead of a course: every goal one of ``goals`` and no complaint sets a dose."""
+
+    goals: list[Id] = Field(min_length=1)
+    sources: list[Id] = Field(min_length=1)
+    evidence: CourseEvidence = "expert_consensus"
+
+
+class TrialMargin(_Strict):
+    """How far the steps may move a trial's dose: at most ``sessions`` below its minimum or above its maximum."""
+
+    sessions: int = Field(ge=0, le=20)
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class PlanModifier(_Strict):
+    """A step that moves the course when ``when`` holds and, if given, the treated body regions are in range."""
+
+    id: RuleId
+    text: Text
+    when: When = When.model_construct()
+    treated_regions: Range | None = None  # how many body regions (area groups of kind 'region') are treated
+    sessions: SessionsAdjust
+    evidence: CourseEvidence
+    sources: list[Id] = Field(min_length=1)
 
 
 class Reassess(_Strict):
@@ -395,6 +453,12 @@ class PlanSettings(_Strict):
     warning_signs: list[Advice] = []
     checks: list[Check] = []
     status_advice: StatusAdvice | None = None
+    severity: SeveritySteps | None = None
+    no_course: NoCourse | None = None
+    short_block: ShortBlock | None = None
+    trial_margin: TrialMargin | None = None
+    modifiers: list[PlanModifier] = []
+    short_course_max: int | None = Field(default=None, ge=1, le=20)  # courses this short stay as they are
 
 
 class Billing(_Strict):

@@ -26,6 +26,10 @@ _KNOWN_PLAN_FIELDS = frozenset(
         "check_in_after_sessions",
         "derivation",
         "billing",
+        "basis",
+        "severity_band",
+        "treated_regions",
+        "no_course_reason",
     }
 )
 
@@ -59,6 +63,8 @@ def _generic(name: str, value: Any) -> list[str]:
 
 
 def _plan_lines(plan: Plan) -> list[str]:
+    if plan.no_course_reason is not None:
+        return ["## How often", "", f"- No course of sessions is planned. {plan.no_course_reason.text}", ""]
     out = [
         "## How often",
         "",

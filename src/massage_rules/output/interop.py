@@ -55,6 +55,8 @@ def _summary(text: str) -> str:
 
 
 def _sessions(low: int, high: int) -> str:
+    if high == 0:
+        return "no course of"
     return f"{low}" if low == high else f"{low}-{high}"
 
 
@@ -248,7 +250,7 @@ def to_cds_hooks_cards(result: Recommendation, *, subject: str | None = None) ->
 
 def _timing(result: Recommendation) -> dict[str, Any] | None:
     plan = result.plan
-    if plan is None:
+    if plan is None or plan.sessions_max == 0:  # no course planned: nothing to schedule
         return None
     per_week = Fraction(plan.sessions_per_week).limit_denominator(14)
     return {

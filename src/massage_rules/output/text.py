@@ -110,17 +110,20 @@ def render_text(result: Recommendation) -> str:
             if plan.sessions_min == plan.sessions_max
             else f"{plan.sessions_min}-{plan.sessions_max}"
         )
-        out.append(
-            f"Plan: {sessions} sessions, {plan.sessions_per_week:g} a week, {plan.session_minutes} min each; "
-            f"check progress after session {plan.check_in_after_sessions}"
-        )
+        if plan.no_course_reason is not None:
+            out.append("Plan: no course of sessions")
+        else:
+            out.append(
+                f"Plan: {sessions} sessions, {plan.sessions_per_week:g} a week, {plan.session_minutes} min each; "
+                f"check progress after session {plan.check_in_after_sessions}"
+            )
         for step in plan.derivation:
             change = (
                 f"base {step.sessions_min}-{step.sessions_max}"
                 if step is plan.derivation[0]
                 else f"{step.add_min:+d}/{step.add_max:+d} -> {step.sessions_min}-{step.sessions_max}"
             )
-            out.append(_wrap(f"{change}: {step.text} [{step.rule}]", "    "))
+            out.append(_wrap(f"{change}: {step.text} [{step.rule}]{_evidence(step.evidence)}", "    "))
         if plan.billing is not None:
             bill = plan.billing
             codes = f" of {', '.join(bill.cpt)}" if bill.cpt else ""
@@ -183,6 +186,11 @@ def render_questions(result: Recommendation) -> list[str]:
             out.append(_wrap(f"waiting for the answer: {', '.join(q.holds)}", "     "))
     out.append("")
     return out
+
+
+def _evidence(evidence: str | None) -> str:
+    """How a plan step is backed, as shown after it: tested by a source, or expert consensus."""
+    return {"tested": " (tested)", "expert_consensus": " (expert consensus)"}.get(evidence or "", "")
 
 
 def _rank(result: Recommendation, rank: int) -> str:
