@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import massage_rules as mr
+from massage_rules.knowledge import schema as s
 from massage_rules.knowledge.load import CompiledRule
 
 
@@ -29,6 +30,27 @@ class Facts:
     health: frozenset[str]
     tied: dict[str, frozenset[str]]
     diagnoses: frozenset[str]
+    age: int | None = None
+
+
+def _pattern_holds(when: s.When, f: Facts) -> bool:
+    """A finding's ``implied_by`` pattern, read straight from the schema model (profile values only)."""
+
+    def within(value: int | None, rng: s.Range | None) -> bool:
+        if rng is None:
+            return True
+        return value is not None and (rng.min is None or value >= rng.min) and (rng.max is None or value <= rng.max)
+
+    return (
+        (when.areas is None or bool(set(when.areas) & f.areas))
+        and (when.causes is None or f.cause in when.causes)
+        and (when.causes_not is None or f.cause not in when.causes_not)
+        and (when.phases is None or f.phase in when.phases)
+        and (when.goals is None or bool(set(when.goals) & f.goals))
+        and within(f.severity, when.severity)
+        and within(f.days, when.days_since_onset)
+        and within(f.age, when.age)
+    )
 
 
 def facts_of(profile: mr.ClientProfile, kb: mr.KnowledgeBase) -> Facts:
@@ -46,7 +68,7 @@ def facts_of(profile: mr.ClientProfile, kb: mr.KnowledgeBase) -> Facts:
         if area:
             tied[finding].add(area)
     assert phase is not None
-    return Facts(
+    f = Facts(
         areas=frozenset(profile.areas),
         cause=profile.cause,
         phase=phase,
@@ -56,7 +78,17 @@ def facts_of(profile: mr.ClientProfile, kb: mr.KnowledgeBase) -> Facts:
         health=frozenset(tied),
         tied={finding: frozenset(areas) for finding, areas in tied.items()},
         diagnoses=frozenset(profile.conditions),
+        age=profile.age,
     )
+    # A finding the profile's own pattern implies is present on every problem area (unless given).
+    implied = {
+        ident: f.areas
+        for ident, finding in kb.findings.items()
+        if finding.implied_by is not None and ident not in f.health and _pattern_holds(finding.implied_by, f)
+    }
+    if implied:
+        f = Facts(**{**f.__dict__, "health": f.health | implied.keys(), "tied": {**f.tied, **implied}})
+    return f
 
 
 def _within(value: int | None, window: tuple[int, int] | None) -> bool:
@@ -75,6 +107,8 @@ def conditions_hold(rule: CompiledRule, f: Facts, matched: frozenset[str]) -> bo
         _within(f.severity, rule.severity),
         _within(f.days, rule.days),
         _within(len(f.areas), rule.area_count),
+        rule.causes_not is None or f.cause not in rule.causes_not,
+        _within(f.age, rule.age),
         rule.health_all is None or rule.health_all <= f.health,
         rule.health_any is None or bool(rule.health_any & f.health),
         rule.conditions is None or bool(rule.conditions & matched),
@@ -98,8 +132,10 @@ def reference_fire(profile: mr.ClientProfile, kb: mr.KnowledgeBase) -> tuple[lis
         fired = now
 
 
-def where_applies(rule: CompiledRule, on: str, distal: bool, f: Facts, kb: mr.KnowledgeBase) -> frozenset[str] | None:
-    """The areas a forbid or cap applies to; None for everywhere."""
+def where_applies(
+    rule: CompiledRule, on: str, distal: bool, f: Facts, kb: mr.KnowledgeBase, spread: str | None = None
+) -> frozenset[str] | None:
+    """The areas a forbid or cap applies to; None for everywhere. ``spread`` widens it to an area group kind."""
     if on == "everywhere":
         return None
     if on == "problem_areas":
@@ -112,6 +148,10 @@ def where_applies(rule: CompiledRule, on: str, distal: bool, f: Facts, kb: mr.Kn
     if distal:
         for area in list(areas):
             areas |= kb.distal.get(area, frozenset())
+    if spread is not None:  # every area that shares a group of this kind with one of them
+        companions = kb.area_groups.get(spread, {})
+        for area in list(areas):
+            areas |= companions.get(area, frozenset())
     return frozenset(areas)
 
 
@@ -134,11 +174,11 @@ def unsafe_offers(profile: mr.ClientProfile, answer: mr.Recommendation, kb: mr.K
             if rule.allow_only is not None and offered.id not in rule.allow_only:
                 out.append(f"{offered.id}: outside the allow-list of {rule.id}")
             if rule.forbid is not None and (rule.forbid_set is None or offered.id in rule.forbid_set):
-                scope = where_applies(rule, rule.forbid.where, rule.forbid.distal, f, kb)
+                scope = where_applies(rule, rule.forbid.where, rule.forbid.distal, f, kb, rule.forbid.spread)
                 if scope is None or scope & areas or (whole_body and not scope <= set(offered.skip_areas)):
                     out.append(f"{offered.id}: on {sorted(areas)} where {rule.id} forbids it")
             if rule.cap is not None:
-                scope = where_applies(rule, rule.cap.where, rule.cap.distal, f, kb)
+                scope = where_applies(rule, rule.cap.where, rule.cap.distal, f, kb, rule.cap.spread)
                 # a whole-body session passes over every area but those it skips
                 touches = scope is None or bool(scope & areas) or (whole_body and not scope <= set(offered.skip_areas))
                 if touches and offered.pressure_max > rule.cap.max:

@@ -28,6 +28,7 @@ def health_entries(kb: mr.KnowledgeBase) -> st.SearchStrategy[str]:
 def profile_fields(kb: mr.KnowledgeBase, *, max_health: int = 3) -> st.SearchStrategy[dict[str, Any]]:
     """Keyword arguments for a :class:`ClientProfile` that the vocabulary allows."""
     phases = sorted(kb.phases)
+    asking = sorted(rule.id for rule in kb.rules if rule.ask is not None)
 
     @st.composite
     def fields(draw: st.DrawFn) -> dict[str, Any]:
@@ -39,6 +40,10 @@ def profile_fields(kb: mr.KnowledgeBase, *, max_health: int = 3) -> st.SearchStr
             "health": draw(st.lists(health_entries(kb), max_size=max_health, unique=True)),
             "conditions": draw(st.lists(st.sampled_from(sorted(kb.conditions)), max_size=1)),
         }
+        if draw(st.booleans()):
+            out["age"] = draw(st.integers(0, 100))
+        if asking and draw(st.integers(0, 3)) == 0:
+            out["cleared"] = draw(st.lists(st.sampled_from(asking), max_size=2, unique=True))
         if draw(st.booleans()):
             out["phase"] = draw(st.sampled_from(phases))
         else:

@@ -47,6 +47,7 @@ from massage_rules.models import (
     Reason,
     Recommendation,
     Referral,
+    ScreeningQuestion,
     SourceRef,
     UnmetRule,
 )
@@ -140,6 +141,7 @@ __all__ = [
     "Reason",
     "Recommendation",
     "Referral",
+    "ScreeningQuestion",
     "SessionRecord",
     "SourceRef",
     "UnmetRule",

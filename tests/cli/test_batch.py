@@ -173,6 +173,7 @@ def test_summary_lines_are_short(tmp_path: Path, capsys: pytest.CaptureFixture[s
         "sessions_max": full["plan"]["sessions_max"],
         "referral": None,
         "no_massage": None,
+        "screening_questions": [q["rule"] for q in full["screening_questions"]],
     }
     assert lines[1]["outcome"] == "refer"
     assert set(lines[1]["referral"]) == {"urgency", "rule", "reason", "massage_meanwhile"}
@@ -262,7 +263,9 @@ def test_header_without_profile_fields_stops_before_any_row(tmp_path: Path, caps
     assert main(["--batch", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith(f"suggest: file: '{path}', line 1: the header names no profile field (areas, ")
+    assert captured.err.startswith(
+        f"suggest: file: '{path}', line 1: the header names no profile field (age, areas, cause, cleared, "
+    )
 
 
 def test_batch_file_kind_and_presence_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -96,7 +96,10 @@ def test_duplicate_columns_name_the_client(capsys: pytest.CaptureFixture[str]) -
     ("name", "message"),
     [
         ("utf16.csv", "is UTF-16 text; save it as UTF-8"),
-        ("headerless.csv", ", line 1: the header names no profile field (areas, cause, conditions, days_since_onset,"),
+        (
+            "headerless.csv",
+            ", line 1: the header names no profile field (age, areas, cause, cleared, conditions, days_since_onset,",
+        ),
     ],
 )
 def test_files_that_are_not_batches_stop_before_any_row(

@@ -41,7 +41,7 @@ def test_json_answer_is_the_whole_result(capsys: pytest.CaptureFixture[str]) -> 
     """--json prints the result model's JSON, keyed by its attribute names."""
     assert main([*CHRONIC_BACK, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["schema_version"] == "1.1"
+    assert data["schema_version"] == "1.2"
     assert {"techniques", "avoided", "referral", "plan", "knowledge"} <= set(data)
     assert data["techniques"][0]["rank"] == 1
 

@@ -18,7 +18,7 @@ def test_format_json_and_the_json_alias_print_the_same(capsys: pytest.CaptureFix
     first = capsys.readouterr().out
     assert main([*PROFILE, "--json"]) == 0
     assert capsys.readouterr().out == first
-    assert json.loads(first)["schema_version"] == "1.1"
+    assert json.loads(first)["schema_version"] == "1.2"
 
 
 def test_format_markdown_prints_a_client_handout(capsys: pytest.CaptureFixture[str]) -> None:

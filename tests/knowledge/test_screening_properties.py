@@ -91,7 +91,9 @@ def test_local_findings_keep_techniques_off_their_area(
     ]
     for rule in scoped:
         assert rule.forbid is not None
-        covered = where_applies(rule, "finding_areas", rule.forbid.distal, facts_of(result.profile, KB), KB)
+        covered = where_applies(
+            rule, "finding_areas", rule.forbid.distal, facts_of(result.profile, KB), KB, rule.forbid.spread
+        )
         assert covered is not None
         assert area in covered
     _check_restrictions(result)

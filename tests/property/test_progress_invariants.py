@@ -22,7 +22,7 @@ assert MCID is not None
 
 def _treatable(profile: mr.ClientProfile) -> mr.Recommendation | None:
     result = mr.recommend(profile, KB)
-    return result if result.plan is not None else None
+    return result if result.plan is not None and result.plan.sessions_max > 0 else None  # a course to review
 
 
 def _stopping_findings(result: mr.Recommendation) -> list[str]:
@@ -178,8 +178,9 @@ def test_screening_without_a_profile_covers_every_finding_rule_that_fires(profil
     from massage_rules.engine.resolve import resolve_profile
     from massage_rules.rules.firing import fire
 
-    findings = {entry.partition("@")[0] for entry in profile.health}
-    fired = fire(resolve_profile(profile, KB), KB).rules
+    facts = resolve_profile(profile, KB)
+    findings = set(facts.health)  # given, or implied by the profile's own pattern (implied_by)
+    fired = fire(facts, KB).rules
     on_findings = [
         r for r in fired if r.is_safety and (r.health_all or r.health_any) and r.diagnosis not in profile.conditions
     ]

@@ -26,6 +26,7 @@ BUSY = {
     "health": ["anticoagulants", "varicose_veins@calf", "pregnancy"],
 }
 ALLOWED_HEADINGS = {
+    "Before we start: your therapist will ask you",
     "What we will do",
     "How often",
     "What we will avoid, and why",

@@ -97,6 +97,23 @@ def test_bundled_referrals_and_stops_are_all_locked(kb: mr.KnowledgeBase) -> Non
     assert "anticoagulants_gentle" not in locked
 
 
+def test_a_screening_question_cannot_be_switched_off(tmp_path: Path, kb: mr.KnowledgeBase) -> None:
+    """A rule that asks a question before treating is red-flag screening too: every one is locked against packs."""
+    from massage_rules.knowledge.packs import locked_because
+
+    asking = sorted(rule.id for rule in kb.rules if rule.ask is not None)
+    assert asking
+    assert all(locked_because(kb.rules_by_id[rule]) is not None for rule in asking)
+    pack = _write(
+        tmp_path,
+        "ask.yaml",
+        f'format: 1\npack: {{id: clinic, version: "1"}}\noverrides:\n  - rule: {asking[0]}\n    disable: true\n'
+        "    disable_safety_rule: true\n    reason: Our intake form asks this question before every booking.\n",
+    )
+    with pytest.raises(mr.KnowledgeError, match=f"rule '{asking[0]}' is locked .it asks a screening question"):
+        mr.load_knowledge([pack])
+
+
 def test_course_add_with_a_finding_under_a_locked_pack_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -320,7 +337,7 @@ def test_raising_the_worsening_threshold_is_refused(tmp_path: Path) -> None:
 def test_replacing_a_setting_without_an_override_is_refused(tmp_path: Path) -> None:
     """A silent replacement of the status advice is an error naming the setting that was in force."""
     plan_text = (Path(mr.__file__).resolve().parents[2] / "knowledge" / "plan.yaml").read_text(encoding="utf-8")
-    advice = plan_text[plan_text.index("  status_advice:") : plan_text.index("\nrules:")]
+    advice = plan_text[plan_text.index("  status_advice:") :].split("\nrules:")[0]  # to the plan section's end
     pack = _write(tmp_path, "advice.yaml", 'format: 1\npack: {id: clinic, version: "1"}\nplan:\n' + advice)
     with pytest.raises(mr.KnowledgeError, match=r"replaces plan\.status_advice from .*plan\.yaml:\d+; say so"):
         mr.load_knowledge([pack])

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import massage_rules as mr
-from massage_rules.engine.plan import check_in_sessions
+from massage_rules.engine.plan import check_in_sessions, move_course
 
 BACK = {"areas": ["lower_back"], "severity": 5, "phase": "chronic", "goals": ["pain_relief"]}
 
@@ -19,38 +19,60 @@ def _plan(kb: mr.KnowledgeBase, **change: Any) -> mr.Plan:
     return result.plan
 
 
-def test_base_dose_alone_when_no_modifier_fires(kb: mr.KnowledgeBase) -> None:
-    """A moderate, single-area chronic back pain gets the trial dose and nothing else."""
+def test_base_dose_and_the_severity_step_for_moderate_pain(kb: mr.KnowledgeBase) -> None:
+    """A moderate, single-area chronic back pain gets the trial dose, and the moderate band leaves it as it is."""
     plan = _plan(kb)
-    assert [step.rule for step in plan.derivation] == ["chronic_low_back_pain"]
+    assert [step.rule for step in plan.derivation] == ["chronic_low_back_pain", "plan.severity.moderate"]
     assert (plan.sessions_min, plan.sessions_max) == (8, 10)
+    assert plan.basis == "trial"
+    assert plan.severity_band == "moderate"
+    assert [step.evidence for step in plan.derivation] == ["tested", "expert_consensus"]
 
 
 def test_every_modifier_is_a_step_with_its_arithmetic(kb: mr.KnowledgeBase) -> None:
-    """Severity, symptom duration and area count each add a step that shows its effect and sources."""
+    """Severity, the treated regions and symptom duration each add a step that shows its effect and sources."""
     plan = _plan(kb, severity=8, phase=None, days_since_onset=400, areas=["lower_back", "neck"])
-    base, *modifiers = plan.derivation
+    base, *moves = plan.derivation
     assert base.rule in kb.conditions  # a matched complaint's trial dose sets the base
-    assert [step.rule for step in modifiers] == [
-        "long_standing_symptoms",
-        "several_areas_longer_course",
-        "severe_pain_longer_course",
-    ]
+    rules = [step.rule for step in moves]
+    assert rules[:3] == ["plan.severity.severe", "several_regions_longer_course", "long_standing_symptoms"]
+    assert plan.treated_regions == 2
     low, high = base.sessions_min, base.sessions_max
-    for step in modifiers:
-        low = max(1, low + step.add_min)
-        high = max(low, high + step.add_max)
+    for step in moves:
+        if step.rule != "plan.trial_margin":
+            low, high = move_course(low, high, step.add_min, step.add_max, spanned=True)
+        else:
+            low, high = low + step.add_min, high + step.add_max
         assert (step.sessions_min, step.sessions_max) == (low, high)
-    assert modifiers[0].add_min > 0  # over a year of symptoms moves the estimate toward the top
     assert (plan.sessions_min, plan.sessions_max) == (low, high)
+    assert plan.sessions_min < plan.sessions_max  # a range the trial gave is never collapsed
     assert all(step.sources for step in plan.derivation)
+    assert all(step.evidence in {"tested", "expert_consensus"} for step in plan.derivation)
 
 
-def test_phase_modifier_shortens_an_acute_course(kb: mr.KnowledgeBase) -> None:
-    """The acute phase trims the top of the default acute course."""
-    plan = _plan(kb, areas=["neck"], phase="acute")
-    assert [s.rule for s in plan.derivation] == ["plan.default.acute", "acute_phase_short_course"]
-    assert (plan.sessions_min, plan.sessions_max) == (2, 3)
+def test_a_trial_course_stays_within_two_sessions_of_the_trial(kb: mr.KnowledgeBase) -> None:
+    """Severe pain, three regions and years of symptoms still leave tension headache within two of its twelve."""
+    plan = _plan(kb, areas=["head", "lower_back", "calf"], cause="stress", severity=9, phase=None,
+                 days_since_onset=800, conditions=["tension_type_headache"])  # fmt: skip
+    assert plan.derivation[0].rule == "tension_type_headache"
+    assert 10 <= plan.sessions_min <= plan.sessions_max <= 14
+    assert plan.derivation[-1].rule == "plan.trial_margin"
+
+
+def test_the_acute_default_moves_with_severity(kb: mr.KnowledgeBase) -> None:
+    """The acute default course is shorter for mild pain and longer for severe pain."""
+    courses = [_plan(kb, areas=["neck"], phase="acute", severity=pain) for pain in (2, 5, 8)]
+    assert [(p.sessions_min, p.sessions_max) for p in courses] == [(1, 2), (2, 4), (3, 6)]
+    assert [p.derivation[0].rule for p in courses] == ["plan.default.acute"] * 3
+
+
+def test_move_course_keeps_a_range_and_at_least_one_session() -> None:
+    """A move never goes below one session, never puts the minimum past the maximum, never collapses a range."""
+    assert move_course(8, 10, 1, 0, spanned=True) == (9, 10)
+    assert move_course(9, 10, 1, 0, spanned=True) == (9, 10)  # already at the top
+    assert move_course(12, 12, 1, 0, spanned=False) == (12, 12)
+    assert move_course(2, 4, -2, -2, spanned=True) == (1, 2)
+    assert move_course(12, 12, 1, 2, spanned=False) == (13, 14)
 
 
 def test_check_ins_start_at_the_first_then_follow_every_n() -> None:

@@ -183,7 +183,11 @@ def test_severity_words_go_through_parse_profile(kb: mr.KnowledgeBase) -> None:
     ("text", "message"),
     [
         ("9" * 5000, "severity: must be from 0 to 10, not 999999999999... (5000 digits)"),
-        ("٦", "severity: '٦' is neither a 0-10 pain score nor a severity word (allowed: 0-10, mild, moderate, severe)"),
+        (
+            "٦",
+            "severity: '٦' is neither a 0-10 pain score nor a severity word "
+            "(allowed: 0-10, mild, moderate, none, severe)",
+        ),
     ],
 )
 def test_severity_text_that_int_would_choke_on(text: str, message: str, kb: mr.KnowledgeBase) -> None:

@@ -183,6 +183,8 @@ def test_every_rule_condition_is_known_to_the_index() -> None:
         "area_count",
         "health_all",
         "health_any",
+        "causes_not",
+        "age",
         "diagnosis",
         "has_match",
     }
@@ -204,6 +206,7 @@ def test_every_rule_condition_is_known_to_the_index() -> None:
         "note",
         "dose",
         "sessions",
+        "ask",
         "specificity",
         "reasons",
         "referral",

@@ -47,8 +47,8 @@ def test_shipped_schema_means_what_the_models_generate(name: str) -> None:
 def test_result_schema_is_versioned() -> None:
     """The result and profile schemas carry the result's schema_version; the knowledge one its format."""
     assert json_schema("result")["x-schema-version"] == mr.Recommendation.model_fields["schema_version"].default
-    assert json_schema("result")["$id"] == "urn:massage-rules:schema:result:1.1"
-    assert json_schema("profile")["x-schema-version"] == "1.1"
+    assert json_schema("result")["$id"] == "urn:massage-rules:schema:result:1.2"
+    assert json_schema("profile")["x-schema-version"] == "1.2"
     assert json_schema("knowledge")["properties"]["format"]["const"] == 1
 
 
@@ -60,6 +60,10 @@ RESULT_SHAPES = {
     "1.0": "a03ada06fd4dc76b582f3a5f3b3ca32799966fdec975649896689a60234927cb",
     # 1.1: OverrideStamp.effects and the "replace" action (plan settings); safety_overrides (computed, top level)
     "1.1": "874bf377791399b0f8f1c54e43fc6977f5f44e08b9b4a9d6b2134f32af11148b",
+    # 1.2 adds: the profile's age and cleared questions, screening_questions, each
+    # technique's after_screening and tie_break, the plan's basis, severity_band,
+    # treated_regions and no_course_reason, and each plan step's evidence.
+    "1.2": "0645c9eae6eaaec4b42472cf45856846be36e533e21efbe7d85e5b9416bbac0d",
 }
 
 

@@ -125,14 +125,29 @@ def test_no_massage_now_prints_no_session_advice() -> None:
 def test_screening_questions_come_right_after_a_referral() -> None:
     """A result that carries screening questions shows them under "Ask first", before what to avoid."""
 
-    class _WithQuestions(mr.Recommendation):
-        screening_questions: tuple[str, ...] = ()
-
     plain = mr.recommend(mr.ClientProfile(**ANKLE), KB)
-    result = _WithQuestions(**plain.model_dump(), screening_questions=("Can you take four steps on it?",))
+    question = mr.ScreeningQuestion(
+        rule="x_ask", question="Can you take four steps on it?", why="w", findings=(), holds=(), sources=()
+    )
+    result = plain.model_copy(update={"screening_questions": (question,)})
     text = render_text(result, knowledge=KB)
     assert "Ask first\n  ? Can you take four steps on it?\n" in text
     assert text.index("Ask first") < text.index("Avoid")
+
+
+def test_a_technique_held_by_questions_says_which() -> None:
+    """A technique a question holds says which questions above come first; --full gives the ids to record."""
+    profile = {"areas": ["calf", "knee"], "cause": "unknown", "severity": 5, "phase": "acute",
+               "goals": ["swelling_reduction"]}  # fmt: skip
+    result = mr.recommend(mr.ClientProfile(**profile), KB)
+    assert len(result.screening_questions) == 2
+    text = " ".join(render_text(result, knowledge=KB).split())
+    assert text.index("Ask first") < text.index("Techniques, best first")
+    assert "only once the first and second questions above are answered no" in text
+    first = result.screening_questions[0]
+    full = " ".join(render_text(result, knowledge=KB, full=True).split())
+    assert f"if no: add {first.rule} to its cleared" in full
+    assert f"why: {' '.join(first.why.split())}" in full
 
 
 @pytest.mark.parametrize("width", [40, 60, 100])

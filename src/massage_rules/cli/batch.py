@@ -99,9 +99,8 @@ def summary(result: Recommendation) -> dict[str, Any]:
             "massage_meanwhile": referral.massage_meanwhile,
         },
         "no_massage": None if stop is None else {"rule": stop.rule, "come_back": stop.come_back},
+        "screening_questions": [q.rule for q in result.screening_questions],
     }
-    if "screening_questions" in type(result).model_fields:  # only once the result carries them
-        line["screening_questions"] = [getattr(q, "id", q) for q in getattr(result, "screening_questions", ())]
     return line
 
 
@@ -133,10 +132,9 @@ class _Csv:
 
     def __init__(self, out: IO[str]) -> None:
         self.writer = csv.writer(out, lineterminator="\n")
-        self.questions = "screening_questions" in Recommendation.model_fields
         columns = ["row", "id", "outcome", "techniques", "sessions_min", "sessions_max", "referral"]
         columns += ["referral_rule", "massage_meanwhile", "no_massage_rule", "come_back"]
-        self.writer.writerow([*columns, *(["screening_questions"] if self.questions else []), "error"])
+        self.writer.writerow([*columns, "screening_questions", "error"])
 
     def answer(self, item: ProfileRow, result: Recommendation) -> None:
         line = summary(result)
@@ -145,12 +143,11 @@ class _Csv:
         cells = [item.row, _cell(item.id), line["outcome"], ";".join(line["techniques"])]
         cells += [line["sessions_min"], line["sessions_max"], referral.get("urgency"), referral.get("rule")]
         cells += ["" if meanwhile is None else str(meanwhile).lower(), stop.get("rule"), stop.get("come_back")]
-        if self.questions:
-            cells.append(";".join(map(str, line["screening_questions"])))
+        cells.append(";".join(line["screening_questions"]))
         self.writer.writerow([*cells, ""])
 
     def error(self, item: ProfileRow, exc: ProfileError) -> None:
-        blanks = [""] * (9 + self.questions)
+        blanks = [""] * 10
         self.writer.writerow([item.row, _cell(item.id), *blanks, _cell(str(exc))])
 
     def finish(self, rows: int, bad: int, ignored: list[str]) -> None:

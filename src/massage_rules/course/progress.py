@@ -130,6 +130,9 @@ def review_progress(
         plan, profile = result_or_plan, None
     else:
         raise HistoryError(f"needs a Recommendation or a Plan, not {type(result_or_plan).__name__}")
+    if plan.sessions_max == 0:
+        reason = plan.no_course_reason.text if plan.no_course_reason is not None else "the plan has no sessions"
+        raise HistoryError(f"no course to review: no course of sessions was planned ({reason})")
     if isinstance(sessions, str | bytes | Mapping) or not isinstance(sessions, Sequence):
         raise HistoryError("sessions must be a list of session records")
     given = [session_record(s, field=f"sessions[{i}]") for i, s in enumerate(sessions)]

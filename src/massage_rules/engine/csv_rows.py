@@ -33,7 +33,7 @@ __all__ = ["LIST_SEPARATOR", "MAX_RECORD_LINES", "CsvLayout", "csv_rows", "read_
 
 LIST_SEPARATOR = ";"  # inside one CSV cell: "neck;upper_back"
 MAX_RECORD_LINES = 100  # a quoted CSV cell running over more lines has lost its closing quote
-_LIST_FIELDS = frozenset({"areas", "goals", "health", "conditions"})
+_LIST_FIELDS = frozenset({"areas", "goals", "health", "conditions", "cleared"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from massage_rules.engine.plan import build_plan, plan_sources
 from massage_rules.engine.rank import rank
 from massage_rules.engine.resolve import resolve_profile
 from massage_rules.engine.screen import screen
+from massage_rules.engine.screening import ask_first, open_questions
 from massage_rules.errors import ProfileError
 from massage_rules.knowledge.load import KnowledgeBase, default_knowledge
 from massage_rules.models import (
@@ -28,6 +29,7 @@ from massage_rules.models import (
     RankedTechnique,
     Recommendation,
     Referral,
+    ScreeningQuestion,
     switched_off_warning,
 )
 from massage_rules.models.result import Outcome
@@ -99,11 +101,16 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     avoided: tuple[Avoidance, ...] = ()
     limits: tuple[PressureLimit, ...] = ()
     plan = None
+    questions: tuple[ScreeningQuestion, ...] = ()
     blocked = no_massage is not None or (referral is not None and not referral.massage_meanwhile)
     if not blocked:
         avoided, limits = restrictions.avoided(kb), restrictions.limits()
         cited += [item.sources for item in avoided] + [limit.sources for limit in limits]
         techniques = tuple(rank(fired.rules, restrictions, facts.areas, kb))
+        asking = open_questions(fired.rules, facts) if techniques else []
+        if asking:
+            questions, techniques = ask_first(asking, facts, kb, techniques)
+            cited += [question.sources for question in questions]
         cited += [reason.sources for technique in techniques for reason in technique.reasons]
         if techniques:
             plan = build_plan(fired, facts, kb, techniques)
@@ -126,11 +133,19 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         conditions=_matched(fired, facts, kb),
         notes=notes,
         warnings=tuple(
-            dict.fromkeys((*facts.code_notes, *restrictions.warnings, *(switched_off_warning(o) for o in switched_off)))
+            dict.fromkeys(
+                (
+                    *facts.code_notes,
+                    *facts.implied,
+                    *restrictions.warnings,
+                    *(switched_off_warning(o) for o in switched_off),
+                )
+            )
         ),
         sources=tuple(kb.source_refs[source] for source in sorted({s for group in cited for s in group})),
         knowledge=kb.stamp,
         safety_overrides=switched_off,
+        screening_questions=questions,
     )
     check_answer(answer, restrictions)
     return answer

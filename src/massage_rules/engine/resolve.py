@@ -9,6 +9,7 @@ from massage_rules.errors import ProfileError, close_matches
 from massage_rules.knowledge.load import KnowledgeBase
 from massage_rules.models import ClientProfile
 from massage_rules.rules.facts import Facts, tie_findings
+from massage_rules.rules.firing import holds
 
 __all__ = ["phase_for_days", "resolve_profile"]
 
@@ -48,7 +49,9 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Facts:
     code_notes: tuple[str, ...] = ()
     if profile.conditions:
         diagnoses, code_notes = _resolve_diagnoses(profile.conditions, knowledge)
-    return Facts(
+    if profile.cleared:
+        _check_cleared(profile.cleared, knowledge)
+    facts = Facts(
         profile=profile if profile.phase == phase else profile.model_copy(update={"phase": phase}),
         areas=areas,
         cause=profile.cause,
@@ -60,7 +63,38 @@ def resolve_profile(profile: ClientProfile, knowledge: KnowledgeBase) -> Facts:
         health_areas=health_areas,
         diagnoses=diagnoses,
         code_notes=code_notes,
+        age=profile.age,
     )
+    return _with_implied(facts, knowledge)
+
+
+def _with_implied(facts: Facts, knowledge: KnowledgeBase) -> Facts:
+    """``facts`` with the findings its own pattern implies, each tied to the problem areas and said in words."""
+    added: dict[str, frozenset[str]] = {}
+    said: list[str] = []
+    for finding, rule in knowledge.implications:
+        if finding in facts.health or not holds(rule, facts, frozenset()):
+            continue
+        added[finding] = facts.areas
+        said.append(
+            f"'{finding}' is taken as present on {', '.join(sorted(facts.areas))}: the profile's own pattern "
+            f"implies it ({knowledge.findings[finding].name.lower()}), so its safety rules apply"
+        )
+    if not added:
+        return facts
+    return facts._replace(
+        health=facts.health | added.keys(),
+        health_areas={**facts.health_areas, **added},
+        implied=tuple(said),
+    )
+
+
+def _check_cleared(cleared: Sequence[str], knowledge: KnowledgeBase) -> None:
+    """Every cleared question names a rule that asks one."""
+    asking = [rule.id for rule in knowledge.rules if rule.ask is not None]
+    for i, rule_id in enumerate(cleared):
+        if rule_id not in asking:
+            raise _unknown(f"cleared[{i}]", rule_id, "screening question (a rule that asks)", asking)
 
 
 def phase_for_days(days: int, knowledge: KnowledgeBase) -> str:

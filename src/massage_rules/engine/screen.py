@@ -132,10 +132,10 @@ def screen(fired: Iterable[CompiledRule], facts: Facts, knowledge: KnowledgeBase
     for rule in fired:
         if rule.forbid is not None:
             scope = _scope(rule, rule.forbid.where, rule.forbid.distal, facts, knowledge, warnings)
-            forbids.append(Restriction(rule, scope))
+            forbids.append(Restriction(rule, _spread(scope, rule.forbid.spread, knowledge)))
         if rule.cap is not None:
             scope = _scope(rule, rule.cap.where, rule.cap.distal, facts, knowledge, warnings)
-            caps.append(Restriction(rule, scope))
+            caps.append(Restriction(rule, _spread(scope, rule.cap.spread, knowledge)))
         if rule.allow_only is not None:
             allow.append(rule)
     if not (forbids or caps or allow):
@@ -168,6 +168,17 @@ def _scope(
         for area in list(areas):
             areas |= knowledge.distal.get(area, frozenset())
     return frozenset(areas)
+
+
+def _spread(scope: frozenset[str] | None, kind: str | None, knowledge: KnowledgeBase) -> frozenset[str] | None:
+    """``scope`` widened to every area sharing an area group of ``kind`` with one of its areas."""
+    if scope is None or kind is None:
+        return scope
+    companions = knowledge.area_groups.get(kind, {})
+    wider = set(scope)
+    for area in scope:
+        wider |= companions.get(area, frozenset())
+    return frozenset(wider)
 
 
 def _cap(restriction: Restriction) -> int:

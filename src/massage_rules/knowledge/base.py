@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from massage_rules.knowledge import schema as s
+from massage_rules.knowledge.course_model import CourseModel
 from massage_rules.knowledge.plan_settings import PlanKnowledge
 from massage_rules.knowledge.rule import CompiledRule
 from massage_rules.models import KnowledgeStamp, OverrideStamp, SourceRef
@@ -18,16 +19,19 @@ class KnowledgeBase:
 
     __slots__ = (
         "__weakref__",
+        "area_groups",
         "areas",
         "billing",
         "causes",
         "conditions",
         "content_hash",
+        "course_model",
         "distal",
         "files",
         "findings",
         "goals",
         "icd10_index",
+        "implications",
         "overrides",
         "packs",
         "phases",
@@ -70,6 +74,9 @@ class KnowledgeBase:
     files: tuple[str, ...]
     source_refs: Mapping[str, SourceRef]  # how an answer cites each source
     stamp: KnowledgeStamp  # what every answer carries to say which knowledge gave it
+    area_groups: Mapping[str, Mapping[str, frozenset[str]]]  # kind -> area -> the areas sharing a group with it
+    implications: tuple[tuple[str, CompiledRule], ...]  # findings the profile's own pattern implies
+    course_model: CourseModel  # how severity, goals and modifiers move a course
 
     def __init__(self, **parts: Any) -> None:
         for name, value in parts.items():

@@ -11,11 +11,13 @@ from massage_rules.errors import KnowledgeError
 from massage_rules.knowledge import schema as s
 from massage_rules.knowledge.base import KnowledgeBase
 from massage_rules.knowledge.checker import Checker, Located, each, origin, unique
+from massage_rules.knowledge.course_model import compile_course_model
 from massage_rules.knowledge.pack_files import pack_headers, plan_overrides
 from massage_rules.knowledge.packs import apply_overrides
 from massage_rules.knowledge.plan_settings import compile_plan_settings
 from massage_rules.knowledge.reading import bundled_knowledge_paths
 from massage_rules.knowledge.rule import CompiledRule, when_fields, with_answer_parts
+from massage_rules.knowledge.screening import check_asks, check_spreads, compile_area_groups, compile_implications
 from massage_rules.models import KnowledgeStamp, PackStamp, SourceRef
 
 __all__ = ["compile_knowledge"]
@@ -65,6 +67,7 @@ def compile_knowledge(
         for key, table, kind in (
             ("areas", areas, "area"),
             ("causes", causes, "cause"),
+            ("causes_not", causes, "cause"),
             ("phases", phases, "phase"),
             ("goals", goals, "goal"),
             ("health_all", findings, "finding"),
@@ -73,7 +76,7 @@ def compile_knowledge(
         ):
             for i, ref in enumerate(getattr(when, key) or ()):
                 checker.ref(item, owner, kind, ref, table, *loc, key, i)
-        for key in ("areas", "causes", "phases", "goals", "health_all", "health_any", "conditions"):
+        for key in ("areas", "causes", "phases", "goals", "health_all", "health_any", "conditions", "causes_not"):
             if getattr(when, key) == []:
                 checker.error(
                     Located(None, item.file, item.data, (*item.loc, *loc, key)).where(),
@@ -157,6 +160,11 @@ def compile_knowledge(
         cite(item, "billing", model.billing.sources)
 
     plan_settings = compile_plan_settings(files, checker, cite, check_when, techniques, rules)
+    area_groups = compile_area_groups(files, checker, areas)
+    check_spreads(rules, area_groups, checker)
+    check_asks(rules, checker, findings, techniques)
+    implications = compile_implications(findings, checker, check_when)
+    course_model = compile_course_model(files, checker, cite, check_when, bands, goals)
 
     icd10: dict[str, str] = {}
     for ident, item in conditions.items():
@@ -211,6 +219,9 @@ def compile_knowledge(
         icd10_index=frozen(icd10),
         distal=frozen(distal),
         whole_body_areas=whole_body,
+        area_groups=area_groups,
+        implications=implications,
+        course_model=course_model,
         version=version,
         content_hash=content_hash,
         packs=packs,
@@ -323,6 +334,7 @@ def _plain_rule(item: Located) -> CompiledRule:
         note=rule.note,
         dose=rule.dose,
         sessions=rule.sessions,
+        ask=rule.ask,
         **when_fields(rule.when),
     )
 

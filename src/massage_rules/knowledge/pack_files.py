@@ -7,10 +7,11 @@ own; its id may not be ``core`` or the id of a bundled file, nor one another
 file already uses. So the knowledge stamp names every pack, and no pack can pose
 as the core.
 
-Plan settings: a later file's ``plan.reassess``, ``plan.meaningful_change`` or
-``plan.status_advice`` replaces an earlier one's only with an ``overrides:``
-entry ``{plan: <key>, reason: ...}`` in the same file, recorded like a rule's
-override. The course's safety stops are locked: ``worsening_points`` may not
+Plan settings: a later file's ``plan.reassess``, ``plan.meaningful_change``,
+``plan.status_advice`` or a setting of the dose model (``severity``,
+``no_course``, ``short_block``, ``trial_margin``, ``short_course_max``) replaces
+an earlier one's only with an ``overrides:`` entry ``{plan: <key>, reason: ...}``
+in the same file, recorded like a rule's override. The course's safety stops are locked: ``worsening_points`` may not
 rise, and the advice for the ``worsening`` and ``red_flag`` statuses may not change.
 """
 
@@ -31,7 +32,17 @@ if TYPE_CHECKING:
 __all__ = ["LOCKED_STATUSES", "PLAN_SETTINGS", "RESERVED_PACK_IDS", "pack_headers", "plan_overrides"]
 
 RESERVED_PACK_IDS = frozenset({"core"})
-PLAN_SETTINGS = ("reassess", "meaningful_change", "status_advice")
+# The plan settings a later file replaces whole: the progress texts, then the dose model's.
+PLAN_SETTINGS = (
+    "reassess",
+    "meaningful_change",
+    "status_advice",
+    "severity",
+    "no_course",
+    "short_block",
+    "trial_margin",
+    "short_course_max",
+)
 LOCKED_STATUSES = {"worsening": "pain gets meaningfully worse", "red_flag": "a new finding needs a physician"}
 
 _Files = Sequence[tuple[str, s.KnowledgeFile, Any]]

@@ -69,13 +69,16 @@ class _Reporter(Protocol):
 def locked_because(rule: CompiledRule) -> str | None:
     """Why no pack may switch off or change ``rule``, or None when it is not locked.
 
-    Locked: every referral (red-flag screening, urgent or routine), every stop of
-    massage, and every rule that rules out all techniques everywhere. These are the
-    answers that keep a client away from the table; a clinic that disagrees
+    Locked: every referral (red-flag screening, urgent or routine), every
+    screening question asked before treating (red-flag screening too), every stop
+    of massage, and every rule that rules out all techniques everywhere. These are
+    the answers that keep a client away from the table; a clinic that disagrees
     changes the core knowledge, in review, not a pack.
     """
     if rule.refer is not None:
         return f"it refers to a physician ({rule.refer.urgency}): red-flag screening"
+    if rule.ask is not None:
+        return "it asks a screening question before treating: red-flag screening"
     if rule.no_massage is not None:
         return "it stops massage"
     if rule.forbid is not None and rule.forbid.techniques == "all" and rule.forbid.where == "everywhere":
@@ -228,6 +231,7 @@ def _restricts(rule: CompiledRule) -> str:
             ("allows only some techniques", rule.allow_only),
             ("refers to a physician", rule.refer),
             ("stops massage", rule.no_massage),
+            ("asks a screening question first", rule.ask),
         )
         if effect is not None
     ]

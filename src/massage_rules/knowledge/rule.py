@@ -34,6 +34,8 @@ class CompiledRule:
     area_count: tuple[int, int] | None = None
     health_all: frozenset[str] | None = None
     health_any: frozenset[str] | None = None
+    causes_not: frozenset[str] | None = None
+    age: tuple[int, int] | None = None
     diagnosis: str | None = None  # condition rules: a named diagnosis also fires them
     has_match: bool = True  # condition rules without a ``match`` fire only on diagnosis
     score: tuple[tuple[str, float], ...] = ()
@@ -46,6 +48,7 @@ class CompiledRule:
     note: str | None = None
     dose: s.Dose | None = None
     sessions: s.SessionsAdjust | None = None
+    ask: s.Ask | None = None
     specificity: int = 0
     # Answer parts built once at compile time (see _finish): immutable, shared by every answer.
     reasons: tuple[tuple[str, Reason], ...] = ()  # (technique, the reason this rule gives it)
@@ -55,8 +58,9 @@ class CompiledRule:
 
     @property
     def is_safety(self) -> bool:
-        """True when the rule restricts care: forbids, caps, restricts, refers, or stops massage."""
-        return any(e is not None for e in (self.forbid, self.cap, self.allow_only, self.refer, self.no_massage))
+        """True when the rule restricts care: forbids, caps, restricts, refers, stops massage, or asks first."""
+        effects = (self.forbid, self.cap, self.allow_only, self.refer, self.no_massage, self.ask)
+        return any(e is not None for e in effects)
 
 
 def with_answer_parts(rule: CompiledRule) -> CompiledRule:
@@ -96,11 +100,16 @@ def when_fields(when: s.When | None) -> dict[str, Any]:
     if when is None:
         return {"has_match": False}
     fields: dict[str, Any] = {}
-    for key in ("areas", "causes", "phases", "goals", "conditions", "health_all", "health_any"):
+    for key in ("areas", "causes", "phases", "goals", "conditions", "health_all", "health_any", "causes_not"):
         value = getattr(when, key)
         if value is not None:
             fields[key] = frozenset(value)
-    for key, name in (("severity", "severity"), ("days_since_onset", "days"), ("area_count", "area_count")):
+    for key, name in (
+        ("severity", "severity"),
+        ("days_since_onset", "days"),
+        ("area_count", "area_count"),
+        ("age", "age"),
+    ):
         rng: s.Range | None = getattr(when, key)
         if rng is not None:
             fields[name] = (rng.min if rng.min is not None else -(10**9), rng.max if rng.max is not None else 10**9)

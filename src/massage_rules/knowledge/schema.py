@@ -24,6 +24,7 @@ Cpt = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 Pressure = Annotated[int, Field(ge=0, le=5)]
 Nrs = Annotated[int, Field(ge=0, le=10)]
 Evidence = Literal["high", "moderate", "low", "very_low", "expert_opinion"]
+CourseEvidence = Literal["tested", "expert_consensus"]  # a dose or modifier a source tested, or consensus
 Scope = Literal["everywhere", "problem_areas", "finding_areas"]
 PhaseFit = Literal["suited", "away_only", "unsuited"]
 
@@ -113,6 +114,13 @@ class SeverityBand(Named):
         return self
 
 
+class AreaGroup(Named):
+    """Areas that belong together for one purpose (``kind``): a body region, or a lymph quadrant."""
+
+    kind: Id
+    areas: list[Id] = Field(min_length=1)
+
+
 class Vocabulary(_Strict):
     """The values a client profile may hold."""
 
@@ -121,13 +129,7 @@ class Vocabulary(_Strict):
     goals: list[Term] = []
     phases: list[Phase] = []
     severity_bands: list[SeverityBand] = []
-
-
-class Finding(Term):
-    """A health screening finding; ``local`` ones are tied to a body area."""
-
-    question: Text | None = None
-    local: bool = False
+    area_groups: list[AreaGroup] = []
 
 
 class Range(_Strict):
@@ -156,6 +158,16 @@ class When(_Strict):
     health_any: list[Id] | None = None
     conditions: list[Id] | None = None
     area_count: Range | None = None  # how many problem areas the profile names
+    causes_not: list[Id] | None = None  # the cause is none of these, or not given
+    age: Range | None = None  # the client's age in years; a profile without an age never meets it
+
+
+class Finding(Term):
+    """A health screening finding; ``local`` ones are tied to a body area."""
+
+    question: Text | None = None
+    local: bool = False
+    implied_by: When | None = None  # the profile's own pattern that implies it, on the problem areas
 
 
 class Dose(_Strict):
@@ -168,6 +180,7 @@ class Dose(_Strict):
     check_in_after_sessions: int = Field(ge=1, le=100)
     expect_change_by_session: int | None = Field(default=None, ge=1, le=100)
     text: Text | None = None
+    evidence: CourseEvidence = "tested"  # a complaint's dose comes from a trial unless it says otherwise
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -183,6 +196,7 @@ class Forbid(_Strict):
     where: Scope = "everywhere"
     distal: bool = False
     come_back: Text | None = None  # shown when this rules out every problem area
+    spread: Id | None = None  # also every area sharing an area group of this kind (a lymph quadrant)
 
 
 class PressureCap(_Strict):
@@ -191,6 +205,7 @@ class PressureCap(_Strict):
     max: Pressure
     where: Scope = "everywhere"
     distal: bool = False
+    spread: Id | None = None  # also every area sharing an area group of this kind (a lymph quadrant)
 
 
 class Refer(_Strict):
@@ -211,6 +226,22 @@ class SessionsAdjust(_Strict):
 
     add_min: int = Field(ge=-20, le=20)
     add_max: int = Field(ge=-20, le=20)
+    evidence: CourseEvidence | None = None  # did a source test this modifier, or is it consensus?
+
+
+class Ask(_Strict):
+    """A question to ask before treating, raised by the profile's own pattern.
+
+    ``findings`` are what a "yes" means: given in the profile, they let the
+    screening rules decide. ``hold`` names the techniques that wait for the
+    answer (all of them unless it says otherwise), ``where`` the areas they
+    wait on.
+    """
+
+    question: Text
+    findings: list[Id] = []
+    hold: list[Id] | Literal["all"] = "all"
+    where: Scope = "everywhere"
 
 
 class Rule(_Strict):
@@ -229,6 +260,7 @@ class Rule(_Strict):
     dose: Dose | None = None
     sessions: SessionsAdjust | None = None
     sources: list[Id] = Field(min_length=1)
+    ask: Ask | None = None  # a screening question the therapist asks before treating
 
     @field_validator("score")
     @classmethod
@@ -252,6 +284,7 @@ class Rule(_Strict):
             self.note,
             self.dose,
             self.sessions,
+            self.ask,
         )
         if all(e is None for e in effects):
             raise ValueError("a rule needs at least one effect")
@@ -310,6 +343,61 @@ class PhaseDefault(Dose):
     """The dose used when no matched complaint sets one."""
 
     phase: Id
+    sources: list[Id] = Field(min_length=1)
+    evidence: CourseEvidence = "expert_consensus"
+
+
+class SeverityStep(_Strict):
+    """How one severity band moves the base course."""
+
+    band: Id
+    add_min: int = Field(ge=-20, le=20)
+    add_max: int = Field(ge=-20, le=20)
+    text: Text
+
+
+class SeveritySteps(_Strict):
+    """Each severity band's move of the base course; more pain never gives fewer sessions."""
+
+    steps: list[SeverityStep] = Field(min_length=1)
+    evidence: CourseEvidence
+    sources: list[Id] = Field(min_length=1)
+
+
+class NoCourse(_Strict):
+    """When no treatment course is planned: pain in ``band`` and every goal one of ``goals``."""
+
+    band: Id
+    goals: list[Id] = Field(min_length=1)
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class ShortBlock(Dose):
+    """A short block instead of a course: every goal one of ``goals`` and no complaint sets a dose."""
+
+    goals: list[Id] = Field(min_length=1)
+    sources: list[Id] = Field(min_length=1)
+    evidence: CourseEvidence = "expert_consensus"
+
+
+class TrialMargin(_Strict):
+    """How far the steps may move a trial's dose: at most ``sessions`` below its minimum or above its maximum."""
+
+    sessions: int = Field(ge=0, le=20)
+    text: Text
+    sources: list[Id] = Field(min_length=1)
+
+
+class PlanModifier(_Strict):
+    """A step that moves the course when ``when`` holds and, if given, the treated body regions are in range."""
+
+    id: RuleId
+    text: Text
+    when: When = When.model_construct()
+    treated_regions: Range | None = None  # how many body regions (area groups of kind 'region') are treated
+    sessions: SessionsAdjust
+    evidence: CourseEvidence
     sources: list[Id] = Field(min_length=1)
 
 
@@ -390,6 +478,12 @@ class PlanSettings(_Strict):
     warning_signs: list[Advice] = []
     checks: list[Check] = []
     status_advice: StatusAdvice | None = None
+    severity: SeveritySteps | None = None
+    no_course: NoCourse | None = None
+    short_block: ShortBlock | None = None
+    trial_margin: TrialMargin | None = None
+    modifiers: list[PlanModifier] = []
+    short_course_max: int | None = Field(default=None, ge=1, le=20)  # courses this short stay as they are
 
 
 class Billing(_Strict):
@@ -430,7 +524,16 @@ class Pack(_Strict):
         return value
 
 
-PlanSetting = Literal["reassess", "meaningful_change", "status_advice"]
+PlanSetting = Literal[
+    "reassess",
+    "meaningful_change",
+    "status_advice",
+    "severity",
+    "no_course",
+    "short_block",
+    "trial_margin",
+    "short_course_max",
+]
 
 
 class Override(_Strict):

@@ -31,6 +31,7 @@ from massage_rules.models.result import (
     Reason,
     Recommendation,
     Referral,
+    ScreeningQuestion,
     SourceRef,
     switched_off_warning,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "Reason",
     "Recommendation",
     "Referral",
+    "ScreeningQuestion",
     "SourceRef",
     "UnmetRule",
     "switched_off_warning",

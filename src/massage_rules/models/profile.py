@@ -23,7 +23,7 @@ from massage_rules.models.base import Frozen as _Frozen
 
 __all__ = ["SCHEMA_VERSION", "ClientProfile", "Ids", "normalise_id"]
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 _SEPARATORS = re.compile(r"[\s\-]+")
 
 
@@ -141,7 +141,24 @@ def _clean_health(values: list[Any]) -> tuple[str, ...]:
 
 
 _FIELD_LIMIT = 200  # a real client has a handful; thousands is a mistake or an attack
-_RANGES = {"severity": (0, 10), "days_since_onset": (0, 36_500)}
+_RANGES = {"severity": (0, 10), "days_since_onset": (0, 36_500), "age": (0, 130)}
+
+
+def _whole_years(value: Any) -> int:
+    """An age in whole years (0-130), read like the other whole-number fields."""
+    if isinstance(value, str):
+        digits = unicodedata.normalize("NFKC", value).strip()
+        if digits.isascii() and digits.isdigit() and len(digits) <= 6:
+            value = int(digits)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | decimal.Decimal):
+        _refuse("age", value, f"must be a whole number of years from 0 to 130, not {type(value).__name__}")
+    number = float(value) if not isinstance(value, numbers.Integral) else value
+    if isinstance(number, float) and (not math.isfinite(number) or not number.is_integer()):
+        _refuse("age", value, f"must be a whole number of years from 0 to 130, not {_show(value)}")
+    low, high = _RANGES["age"]
+    if not low <= int(number) <= high:
+        _refuse("age", value, f"must be from {low} to {high}, not {_show(int(number))}")
+    return int(number)
 
 
 def _profile_error(exc: ValidationError) -> ProfileError:
@@ -181,7 +198,8 @@ class ClientProfile(_Frozen):
     changes a result. ``health`` entries are finding ids, optionally tied to one
     area as ``id@area`` (``"varicose_veins@calf"``). ``conditions`` holds known
     diagnoses, by id or ICD-10-CM code. Give ``phase``, ``days_since_onset``, or
-    both if they agree. Any bad value raises :class:`ProfileError` from the
+    both if they agree. ``age`` (years) is optional; ``cleared`` lists the
+    screening questions already asked and answered "no", by rule id. Any bad value raises :class:`ProfileError` from the
     constructor and :meth:`model_validate`; validated from elsewhere (inside
     another model, a ``TypeAdapter``, a FastAPI body) it is pydantic's
     ``ValidationError``, located at the field, with the ProfileError in its context.
@@ -195,6 +213,10 @@ class ClientProfile(_Frozen):
     goals: tuple[str, ...] = Field(min_length=1)
     health: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
+    age: int | None = Field(
+        default=None, ge=0, le=130, description="the client's age in years, for age-linked red flags"
+    )
+    cleared: tuple[str, ...] = ()  # screening questions already asked and answered "no", by rule id
 
     if TYPE_CHECKING:  # what type checkers see: the fields as keywords, so a misspelt one is an error
 
@@ -209,6 +231,8 @@ class ClientProfile(_Frozen):
             days_since_onset: int | None = None,
             health: Ids = (),
             conditions: Ids = (),
+            age: int | None = None,
+            cleared: Ids = (),
         ) -> None: ...
 
     else:
@@ -294,6 +318,18 @@ class ClientProfile(_Frozen):
         if not low <= value <= high:
             _refuse(name, value, f"must be from {low} to {high}, not {_show(int(value))}")
         return int(value)
+
+    @field_validator("age", mode="before")
+    @classmethod
+    def _age_years(cls, value: Any) -> int | None:
+        if value is None:
+            return None
+        return _whole_years(value)
+
+    @field_validator("cleared", mode="before")
+    @classmethod
+    def _cleared(cls, value: Any) -> tuple[str, ...]:
+        return _clean_ids(_as_list(value, "cleared"), "cleared", normalise_id)
 
     @model_validator(mode="after")
     def _has_timing(self) -> Self:

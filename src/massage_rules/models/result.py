@@ -30,6 +30,7 @@ __all__ = [
     "Recommendation",
     "Referral",
     "SafetyEffect",
+    "ScreeningQuestion",
     "SourceRef",
     "switched_off_warning",
 ]
@@ -64,6 +65,25 @@ class RankedTechnique(_Frozen):
     cpt: str
     evidence: str
     reasons: tuple[Reason, ...]
+    after_screening: tuple[str, ...] = ()  # screening questions (by rule id) it waits for
+    tie_break: str | None = None  # why it stands where it does among techniques of the same score
+
+
+class ScreeningQuestion(_Frozen):
+    """A question to ask before treating, raised by the profile's own pattern, and what a "yes" means.
+
+    ``findings`` are the health findings a "yes" stands for: give them in the
+    profile and ask again. Once asked and answered "no", list the rule id in the
+    profile's ``cleared``. ``holds`` names the offered techniques that wait for
+    the answer.
+    """
+
+    rule: str
+    question: str
+    why: str
+    findings: tuple[str, ...]
+    holds: tuple[str, ...]
+    sources: tuple[str, ...]
 
 
 class Avoidance(_Frozen):
@@ -133,6 +153,7 @@ class PlanStep(_Frozen):
     sessions_min: int
     sessions_max: int
     sources: tuple[str, ...]
+    evidence: Literal["tested", "expert_consensus"] | None = None  # a source tested this step, or consensus
 
 
 class BillingUnits(_Frozen):
@@ -205,6 +226,10 @@ class Plan(_Frozen):
     meaningful_change: MeaningfulChange | None = None
     maintenance: tuple[PlanAdvice, ...] = ()
     aftercare: tuple[AfterCare, ...] = ()
+    basis: Literal["trial", "phase_default", "short_block", "no_course"] | None = None  # where the base came from
+    severity_band: str | None = None  # the band of the client's pain that moved the course
+    treated_regions: int | None = None  # body regions the offered techniques reach, as the plan counts them
+    no_course_reason: PlanAdvice | None = None  # why no course is planned (sessions are then 0)
 
 
 class SourceRef(_Frozen):
@@ -290,3 +315,4 @@ class Recommendation(_Frozen):
     # The safety rules a pack switched off that would have applied to this client: every output shows these
     # first, since the answer lacks a restriction the core knowledge would have made.
     safety_overrides: tuple[OverrideStamp, ...] = ()
+    screening_questions: tuple[ScreeningQuestion, ...] = ()  # ask these before treating

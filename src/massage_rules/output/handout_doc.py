@@ -1,8 +1,9 @@
 """The client's handout as a document: what it says, in plain text, before any format is chosen.
 
 Written to the client ("you"): who it is for, what to do first if a doctor must
-look, the techniques the therapist picked with what they feel like, how often,
-what we avoid and why, after-care and the signs that mean stop and call. No
+look, the questions the therapist must ask first, the techniques the therapist
+picked with what they feel like, how often, what we avoid and why, after-care
+and the signs that mean stop and call. No
 scores, billing codes, rule ids or reference lists. :mod:`massage_rules.output.handout`
 writes it as Markdown or as one self-contained HTML page; each escapes the text.
 """
@@ -18,9 +19,19 @@ from massage_rules.models import Plan, RankedTechnique, Recommendation, normalis
 from massage_rules.output.markup import effects_in_words
 from massage_rules.output.names import Names, and_list, lower_first
 
-__all__ = ["DEFAULT_PICKS", "Handout", "Item", "Section", "build_handout", "choose_techniques", "long_date"]
+__all__ = [
+    "DEFAULT_PICKS",
+    "QUESTIONS_HEADING",
+    "Handout",
+    "Item",
+    "Section",
+    "build_handout",
+    "choose_techniques",
+    "long_date",
+]
 
 DEFAULT_PICKS = 3
+QUESTIONS_HEADING = "Before we start: your therapist will ask you"
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")  # fmt: skip
 # The 0-5 pressure scale in words a client knows.
@@ -105,10 +116,14 @@ def _technique_item(t: RankedTechnique, names: Names, areas: tuple[str, ...]) ->
         if t.skip_areas:
             text += f", not on your {and_list([lower_first(names.area(a)) for a in t.skip_areas], 'or')}"
         text += "."
+    if t.after_screening:
+        text += " Only once your answers above are clear."
     return Item(f"{t.name}:", text.strip())
 
 
 def _how_often(plan: Plan) -> Section:
+    if plan.no_course_reason is not None:
+        return Section("How often", (Item("", f"No course of sessions is planned. {plan.no_course_reason.text}"),))
     count = (
         f"{plan.sessions_min}"
         if plan.sessions_min == plan.sessions_max
@@ -194,6 +209,9 @@ def build_handout(
     goals = and_list([lower_first(names.goal(g)) for g in p.goals])
     intro = f"What we are working on: {areas}. Your goals: {goals}."
     sections: list[Section] = []
+    if result.screening_questions:  # first: the client answers them before any treatment starts
+        asked = tuple(Item("", q.question) for q in result.screening_questions)
+        sections.append(Section(QUESTIONS_HEADING, asked))
     if chosen:
         sections.append(Section("What we will do", tuple(_technique_item(t, names, p.areas) for t in chosen)))
     elif result.outcome == "nothing_suitable":

@@ -16,11 +16,12 @@ import html
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, Final, Literal
 
 from massage_rules._codes import is_icd10_code
-from massage_rules.models import OverrideStamp, Recommendation, Referral
+from massage_rules.models import OverrideStamp, Plan, Recommendation, Referral
 from massage_rules.output.interop_types import (
     CdsHooksCard,
     CdsHooksCoding,
@@ -80,7 +81,19 @@ def _summary(text: str) -> str:
 
 
 def _sessions(low: int, high: int) -> str:
+    if high == 0:
+        return "no course of"
     return f"{low}" if low == high else f"{low}-{high}"
+
+
+def _plan_words(plan: Plan, escape: Callable[[str], str]) -> str:
+    """The plan in one sentence; a plan of no course says why (the knowledge's words through ``escape``)."""
+    if plan.no_course_reason is not None:
+        return f"No course of sessions is planned. {escape(plan.no_course_reason.text)}"
+    return (
+        f"{_sessions(plan.sessions_min, plan.sessions_max)} sessions, {plan.sessions_per_week:g} a week, "
+        f"{plan.session_minutes} min each; check progress after session {plan.check_in_after_sessions}."
+    )
 
 
 def _cited(result: Recommendation, source_ids: tuple[str, ...] | list[str]) -> list[CdsHooksLink]:
@@ -170,11 +183,7 @@ def _plan_detail(result: Recommendation) -> str:
         )
     if result.plan is not None:
         p = result.plan
-        lines += [
-            "",
-            f"**Plan:** {_sessions(p.sessions_min, p.sessions_max)} sessions, {p.sessions_per_week:g} a week, "
-            f"{p.session_minutes} min each; check progress after session {p.check_in_after_sessions}.",
-        ]
+        lines += ["", f"**Plan:** {_plan_words(p, markdown)}"]
         if p.billing is not None:
             codes = f" of {', '.join(p.billing.cpt)}" if p.billing.cpt else ""
             lines += ["", f"**Billing:** {p.billing.units} unit(s){codes} per session (rule `{p.billing.rule}`)."]
@@ -234,6 +243,25 @@ def _plan_card(result: Recommendation, subject: FhirReference) -> CdsHooksCard:
     )
 
 
+def _questions_card(result: Recommendation) -> CdsHooksCard:
+    """A warning card with the screening questions: asked before any suggestion is acted on."""
+    lines = ["**Ask before treating**", ""]
+    for number, q in enumerate(result.screening_questions, 1):
+        yes = f"record {', '.join(q.findings)}" if q.findings else "refer to a physician"
+        waiting = f" Waiting for the answer: {', '.join(q.holds)}." if q.holds else ""
+        lines.append(
+            f"{number}. {markdown(q.question)} (rule `{q.rule}`)  \n   {markdown(q.why)} If yes: {yes}.{waiting}"
+        )
+    count = len(result.screening_questions)
+    return _card(
+        result,
+        f"Ask {count} screening question{'s' if count > 1 else ''} before treating",
+        "warning",
+        "\n".join(lines),
+        _cited(result, [s for q in result.screening_questions for s in q.sources]),
+    )
+
+
 def _subject(subject: str | None) -> FhirReference:
     return {"reference": subject} if subject else {"display": "the client"}
 
@@ -252,6 +280,8 @@ def to_cds_hooks_cards(result: Recommendation, *, subject: str | None = None) ->
     """
     cards = [_override_card(result, override) for override in result.safety_overrides]
     cards += [_referral_card(result, referral) for referral in result.referrals]
+    if result.screening_questions:
+        cards.append(_questions_card(result))
     if result.no_massage is not None:
         nm = result.no_massage
         detail = (
@@ -269,7 +299,7 @@ def to_cds_hooks_cards(result: Recommendation, *, subject: str | None = None) ->
 
 def _timing(result: Recommendation) -> FhirTiming | None:
     plan = result.plan
-    if plan is None:
+    if plan is None or plan.sessions_max == 0:  # no course planned: nothing to schedule
         return None
     per_week = Fraction(plan.sessions_per_week).limit_denominator(14)
     return {
@@ -294,11 +324,7 @@ def _narrative(result: Recommendation, activities: list[FhirActivity]) -> FhirNa
     ]
     parts.append(f"<p>Medical massage plan: {html.escape(result.outcome.replace('_', ' '))}.</p>")
     if result.plan is not None:
-        p = result.plan
-        parts.append(
-            f"<p>{_sessions(p.sessions_min, p.sessions_max)} sessions, {p.sessions_per_week:g} a week, "
-            f"{p.session_minutes} min each; check progress after session {p.check_in_after_sessions}.</p>"
-        )
+        parts.append(f"<p>{_plan_words(result.plan, html.escape)}</p>")
     if activities:
         items = "".join(f"<li>{html.escape(a['detail']['description'])}</li>" for a in activities)
         parts.append(f"<ul>{items}</ul>")
@@ -352,7 +378,8 @@ def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> F
             "code": {"coding": [{"system": CPT_SYSTEM, "code": t.cpt, "display": t.name}], "text": t.name},
             "status": "not-started",
             "doNotPerform": False,
-            "description": f"{t.name} on {where}, pressure {t.pressure_min}-{t.pressure_max} (0-5 Walton scale)",
+            "description": f"{t.name} on {where}, pressure {t.pressure_min}-{t.pressure_max} (0-5 Walton scale)"
+            + (" (only once the screening questions are answered no)" if t.after_screening else ""),
         }
         if reasons:
             detail["reasonCode"] = reasons
@@ -376,7 +403,10 @@ def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> F
             }
         )
     # Annotation.text is Markdown in FHIR R4: escaped, so that no text becomes markup.
-    notes: list[FhirAnnotation] = [{"text": markdown(n.text)} for n in result.notes]
+    notes: list[FhirAnnotation] = [
+        {"text": markdown(f"Ask before treating: {q.question} ({q.why})")} for q in result.screening_questions
+    ]
+    notes += [{"text": markdown(n.text)} for n in result.notes]
     notes += [{"text": markdown(w)} for w in result.warnings]
     if result.no_massage is not None:
         nm = result.no_massage

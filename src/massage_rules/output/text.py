@@ -13,12 +13,13 @@ from __future__ import annotations
 from massage_rules.knowledge.load import KnowledgeBase
 from massage_rules.models import Plan, RankedTechnique, Reason, Recommendation, switched_off_warning
 from massage_rules.output.lines import DEFAULT_WIDTH, Lines, wrap
-from massage_rules.output.names import Names, lower_first, names_of
+from massage_rules.output.names import Names, and_list, lower_first, names_of
 from massage_rules.output.text_safety import render_safety, safety_banner_lines
 
 __all__ = ["DEFAULT_TOP", "render_text", "safety_banner", "shared_ranks"]
 
 DEFAULT_TOP = 5
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 WIDTH = DEFAULT_WIDTH
 _AFTERCARE_HEADINGS = {
     "expect": "What to expect",
@@ -160,11 +161,33 @@ def _techniques(
                 out.add(f"{r.points:+g} {_reason_words(r)} [{r.rule}; {', '.join(r.sources)}]", " " * 6, " " * 9)
         else:
             out.add(", ".join(f"{_reason_words(r)} {r.points:+g}" for r in t.reasons), " " * 6)
+        _technique_extras(result, t, out)
     out.blank()
     return shown
 
 
+def _technique_extras(result: Recommendation, t: RankedTechnique, out: Lines) -> None:
+    """The lines under a technique beyond its reasons: the questions it waits for, and how a tie was broken."""
+    if t.after_screening:
+        asked = result.screening_questions
+        if len(asked) == 1:
+            which = "the question above is"
+        else:
+            places = [
+                _ORDINALS[i] if i < len(_ORDINALS) else f"#{i + 1}"
+                for i, q in enumerate(asked)
+                if q.rule in t.after_screening
+            ]
+            several = len(places) > 1
+            which = f"the {and_list(places)} question{'s' if several else ''} above {'are' if several else 'is'}"
+        out.add(f"only once {which} answered no", " " * 6)
+    if t.tie_break:
+        out.add(f"order: {t.tie_break}", " " * 6)
+
+
 def _sessions(plan: Plan) -> str:
+    if plan.no_course_reason is not None:
+        return f"Plan: no course of sessions. {plan.no_course_reason.text}"
     span = (
         f"{plan.sessions_min}" if plan.sessions_min == plan.sessions_max else f"{plan.sessions_min}-{plan.sessions_max}"
     )
@@ -196,7 +219,7 @@ def _plan(plan: Plan, names: Names, out: Lines, shown: frozenset[str], *, full: 
                 if i == 0
                 else f"{step.add_min:+d}/{step.add_max:+d} -> {step.sessions_min}-{step.sessions_max}"
             )
-            out.add(f"{change}: {step.text} [{step.rule}]", "  ", "    ")
+            out.add(f"{change}: {step.text} [{step.rule}]{_evidence(step.evidence)}", "  ", "    ")
         if plan.check_in_reason is not None:
             out.add(f"check-ins: {plan.check_in_reason.text} [{plan.check_in_reason.rule}]", "  ", "    ")
         for advice in plan.maintenance:
@@ -229,6 +252,11 @@ def _plan(plan: Plan, names: Names, out: Lines, shown: frozenset[str], *, full: 
     elif general:
         out.add(f"After-care: {rest} (--full, or the handout with --format html)", hang="  ")
     out.blank()
+
+
+def _evidence(evidence: str | None) -> str:
+    """How a plan step is backed, as shown after it: tested by a source, or expert consensus."""
+    return {"tested": " (tested)", "expert_consensus": " (expert consensus)"}.get(evidence or "", "")
 
 
 def _notes(result: Recommendation, names: Names, out: Lines, *, full: bool) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from massage_rules.models import Recommendation
 from massage_rules.output.lines import Lines
 from massage_rules.output.markup import effects_in_words
-from massage_rules.output.names import Names, lower_first
+from massage_rules.output.names import Names, and_list, lower_first
 
 __all__ = ["render_safety", "safety_banner_lines"]
 
@@ -35,15 +35,25 @@ def safety_banner_lines(result: Recommendation, out: Lines) -> None:
         out.blank()
 
 
-def _question(item: object) -> str:
-    """A screening question as text, whatever shape the result gives it."""
-    if isinstance(item, str):
-        return item
-    for name in ("question", "text"):
-        value = getattr(item, name, None)
-        if isinstance(value, str) and value:
-            return value
-    return str(item)
+def _questions(result: Recommendation, names: Names, out: Lines, *, full: bool) -> None:
+    """The screening questions, each with what a yes and a no mean and what waits for the answer."""
+    if not result.screening_questions:
+        return
+    out.blank()
+    out.add("Ask first")
+    for q in result.screening_questions:
+        out.add(q.question + (f" [{q.rule}]" if full else ""), "  ? ", "    ")
+        if full:  # why, and the ids to give in the profile
+            out.add(f"why: {q.why}", "    ", "      ")
+            yes = f"give {and_list(list(q.findings), 'or')} in its health" if q.findings else "refer to a physician"
+            out.add(f"if yes: {yes}; if no: add {q.rule} to its cleared", "    ", "      ")
+        else:
+            found = and_list([lower_first(names.finding(f)) for f in q.findings], "or")
+            yes = f"record {found}" if q.findings else "refer"
+            out.add(f"if yes: {yes}; if no: mark the question cleared", "    ", "      ")
+        if q.holds:
+            out.add(f"waiting for the answer: {', '.join(names.technique(t) for t in q.holds)}", "    ", "      ")
+    out.blank()
 
 
 def render_safety(result: Recommendation, names: Names, out: Lines, *, full: bool) -> None:
@@ -75,12 +85,7 @@ def render_safety(result: Recommendation, names: Names, out: Lines, *, full: boo
             style="alarm" if urgent or not referral.massage_meanwhile else "strong",
             span=(0, len(tag)),
         )
-    questions = [_question(q) for q in getattr(result, "screening_questions", ())]
-    if questions:
-        out.blank()
-        out.add("Ask first")
-        for question in questions:
-            out.add(question, "  ? ", "    ")
+    _questions(result, names, out, full=full)
     if result.no_massage is not None or result.referrals:
         out.blank()
     _render_avoid(result, names, out, full=full)

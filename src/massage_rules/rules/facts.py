@@ -27,6 +27,8 @@ class Facts(NamedTuple):
     health_areas: dict[str, frozenset[str]]  # finding -> the areas it was tied to (empty: none said)
     diagnoses: frozenset[str]  # complaints the client named (by id or ICD-10-CM code)
     code_notes: tuple[str, ...] = ()  # how a client's ICD-10-CM code was read through a broader one
+    age: int | None = None  # years, when the profile gives it
+    implied: tuple[str, ...] = ()  # findings the profile's own pattern implies, said in words
 
 
 def tie_findings(entries: Iterable[str]) -> dict[str, frozenset[str]]:

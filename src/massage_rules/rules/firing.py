@@ -98,6 +98,11 @@ def unmet_conditions(rule: CompiledRule, facts: Facts, matched: frozenset[str]) 
         out.append(f"needs every finding of {_names(rule.health_all)}; missing {missing}")
     if rule.health_any is not None and rule.health_any.isdisjoint(facts.health):
         out.append(f"needs one of the findings {_names(rule.health_any)}; the profile has none of them")
+    if rule.causes_not is not None and facts.cause in rule.causes_not:
+        out.append(f"needs a cause other than {_names(rule.causes_not)}; the profile's cause is {facts.cause}")
+    if rule.age is not None and (facts.age is None or not rule.age[0] <= facts.age <= rule.age[1]):
+        given = "not given" if facts.age is None else str(facts.age)
+        out.append(f"needs age {_span(rule.age)}; the profile's is {given}")
     if rule.conditions is not None and rule.conditions.isdisjoint(matched):
         out.append(f"needs the complaint {_names(rule.conditions)}; the profile matched {_names(matched)}")
     return out

@@ -1,7 +1,7 @@
 """The rule index: which rules each profile value allows, as bit masks, built once per knowledge base.
 
 Each rule is one bit of an integer. Per dimension of a profile (areas, cause,
-phase, goals, severity, days since onset, number of areas, findings) the index
+phase, goals, severity, days since onset, age, number of areas, causes ruled out, findings) the index
 keeps, for each value, the mask of the rules that value satisfies; a profile's
 candidate rules are the AND of one mask per dimension. The masks are exact, so
 the rules a profile touches follow the rules that fire, not the size of the
@@ -66,6 +66,20 @@ class _AnyOf:
         return self.free if value is None else self.free | self.by_value.get(value, 0)
 
 
+class _NoneOf:
+    """One dimension whose rules list values the profile must not hold (a profile without one meets them all)."""
+
+    def __init__(self, rules: Sequence[CompiledRule], values_of: Callable[[CompiledRule], Collection[str] | None]):
+        self.barred: dict[str, int] = {}
+        for position, rule in enumerate(rules):
+            for value in values_of(rule) or ():
+                self.barred[value] = self.barred.get(value, 0) | 1 << position
+
+    def barring(self, value: str | None) -> int:
+        """The rules that ``value`` bars, to be cleared from a mask; None bars none."""
+        return 0 if value is None else self.barred.get(value, 0)
+
+
 class _Window:
     """One whole-number dimension whose rules give a window (days since onset, number of areas).
 
@@ -115,6 +129,8 @@ class RuleIndex:
         self._health_any = _AnyOf(rules, lambda rule: rule.health_any)
         self._days = _Window(rules, lambda rule: rule.days)
         self._area_count = _Window(rules, lambda rule: rule.area_count)
+        self._causes_not = _NoneOf(rules, lambda rule: rule.causes_not)
+        self._age = _Window(rules, lambda rule: rule.age)
         self._severity = [
             sum_bits(
                 1 << position
@@ -152,6 +168,7 @@ class RuleIndex:
         mask &= self._phases.one(facts.phase) & self._goals.any(facts.goals)
         mask &= self._days.at(facts.days) & self._area_count.at(len(facts.areas))
         mask &= self._health_any.any(facts.health)
+        mask &= self._age.at(facts.age) & ~self._causes_not.barring(facts.cause)
         if mask & self._needing_findings:  # some candidates need every one of some findings
             unmet = 0
             for finding, needing in self._needs.items():

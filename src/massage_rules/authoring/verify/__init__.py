@@ -8,9 +8,13 @@ make that exhaustive; ``docs/authoring.md`` says the same for authors.
 **Cells** (``cells``). A rule sees a profile only through its conditions, and
 :func:`fire` decides each rule from those conditions alone (to a fixed point
 over complaints). So, per dimension, values every condition treats alike are
-one value: causes that the same rules name; severities, and days since onset,
-cut at every end of every rule's window (days of one phase holding the same
-windows are one class, with "the phase given alone"); and area sets. Which rules
+one value: causes that the same rules name (in ``causes`` or ``causes_not``);
+severities, and days since onset, cut at every end of every rule's window (days
+of one phase holding the same windows are one class, with "the phase given
+alone"); and area sets. The patterns that imply findings and the plan
+modifiers' conditions cut the space as rules do, and so do the severity bands
+and the body regions a plan counts (``space.plan_regions``). The walk gives no
+age: rules on age never fire in it. Which rules
 fire depends on the area *set* only through ``areas`` conditions, which are
 "any of" (a set meets a list when one of its areas is on it), and ``area_count``
 windows. So two area sets that meet the same lists and whose sizes fall in the
@@ -41,7 +45,10 @@ Profiles of one situation differ only in rules that add points. The engine runs
 on each largest fired set of a situation; any other has the same restrictions
 on the same placements and fewer points, so its offer is read from that answer
 (a technique stays offered while its own fired rules' points add up to more
-than 0, as ranking does), and so are its referral, stop and plan. Each answer
+than 0, as ranking does), and so are its referral and stop. What only the plan
+reads (the severity band, goals that a short block or no course needs, the plan
+modifiers that hold, the regions the offer reaches) is part of the situation
+too; profiles that differ only there get the engine's plan for the same offer. Each answer
 the engine gives is checked by its own last check (a refusal is *unsafe*) and
 by verify's (``oracle``), from the rules :func:`fire` says fire.
 
@@ -121,8 +128,9 @@ def verify_knowledge(
     walk_core(space, core)
     parts["core: every area set x causes x timing x severity x goals"] = core.walked
 
-    findings = Part(walk, 2, PARTS[1], space.reading, plan=False)
-    settled = walk_findings(Space(kb, findings_rules(kb.rules), walk.gating), findings, Findings(kb))
+    findings_space = Space(kb, findings_rules(kb.rules), walk.gating, plan=False)
+    findings = Part(walk, 2, PARTS[1], findings_space.reading, plan=False)
+    settled = walk_findings(findings_space, findings, Findings(kb))
     parts["findings: single areas x findings (1-2, tied or not) x causes x timing x severity x goals"] = findings.walked
 
     diagnoses = Part(walk, 3, PARTS[2], space.reading)

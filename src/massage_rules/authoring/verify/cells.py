@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from math import comb
 
@@ -25,6 +25,7 @@ __all__ = [
     "AreaClasses",
     "CauseClass",
     "GoalClass",
+    "Regions",
     "Timing",
     "cause_classes",
     "goal_classes",
@@ -54,11 +55,14 @@ class CauseClass:
 
 
 def cause_classes(kb: KnowledgeBase, rules: Sequence[CompiledRule]) -> list[CauseClass]:
-    """The classes of causes (no cause included) that ``rules`` name alike."""
-    groups: dict[frozenset[int], list[str | None]] = {}
+    """The classes of causes (no cause included) that ``rules`` name alike, in ``causes`` or ``causes_not``."""
+    groups: dict[tuple[frozenset[int], frozenset[int]], list[str | None]] = {}
     for cause in (None, *kb.causes):
         named = frozenset(i for i, rule in enumerate(rules) if rule.causes is not None and cause in rule.causes)
-        groups.setdefault(named, []).append(cause)
+        barred = frozenset(
+            i for i, rule in enumerate(rules) if rule.causes_not is not None and cause in rule.causes_not
+        )
+        groups.setdefault((named, barred), []).append(cause)
     return [CauseClass(members[0], tuple(members)) for members in groups.values()]
 
 
@@ -175,10 +179,29 @@ def _atoms(items: Sequence[str], lists: Sequence[Collection[str]]) -> list[tuple
 
 @dataclass(frozen=True, slots=True)
 class AreaClass:
-    """Area sets that meet the same lists and whose size lies in the same piece: one of them, and how many."""
+    """Area sets that meet the same lists and whose size (and region count) lie in the same piece: one, and how many."""
 
     areas: frozenset[str]
     size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Regions:
+    """The body regions a plan counts: each area's region as one bit (the whole-body bit: one region in all), and the
+    pieces of the region count that the plan tells apart."""
+
+    bit: Mapping[str, int]
+    whole: int
+    pieces: tuple[tuple[int, int], ...]
+
+    def count(self, mask: int) -> int:
+        """How many regions the areas of ``mask`` reach: one when a whole-body area is among them."""
+        return 1 if mask & self.whole else mask.bit_count()
+
+    def piece(self, mask: int) -> int:
+        """The piece that the region count of ``mask`` is in (0 for no areas)."""
+        count = self.count(mask)
+        return next((n for n, (low, high) in enumerate(self.pieces) if low <= count <= high), 0)
 
 
 class AreaClasses:
@@ -190,7 +213,9 @@ class AreaClasses:
     meets the lists of the atoms it touches, and touching an atom with more or
     fewer of its areas changes only its size. Counting by size (collapsed above
     the last cut) gives each class's size; its representative is a smallest
-    member, padded to its piece.
+    member, padded to its piece. With ``regions`` (a plan counts body regions)
+    the atoms are split by region too, and the piece of the region count is part
+    of a class: the representative is padded inside the regions it reaches.
     """
 
     def __init__(
@@ -199,18 +224,21 @@ class AreaClasses:
         rule_lists: Collection[frozenset[str]],
         answer_lists: Sequence[frozenset[str]],
         sizes: Sequence[tuple[int, int]],
+        regions: Regions | None = None,
     ) -> None:
         self.lists = [*sorted(set(rule_lists), key=sorted), *answer_lists]
         self.sizes = list(sizes)
-        atoms = _atoms(areas, self.lists)
+        self.regions = regions
+        atoms = _split(_atoms(areas, self.lists), regions)
         top = sizes[-1][0]  # sizes from here up are one piece
-        states: dict[int, tuple[tuple[int, ...], list[int]]] = {0: ((), [1] + [0] * top)}
-        for k, (members, mask) in enumerate(atoms):
+        # (signature, regions reached) -> (a smallest witness: atom indexes, counts by size)
+        states: dict[tuple[int, int], tuple[tuple[int, ...], list[int]]] = {(0, 0): ((), [1] + [0] * top)}
+        for k, (members, mask, region) in enumerate(atoms):
             ways = [0] + [comb(len(members), j) for j in range(1, len(members) + 1)]
             grown = dict(states)
-            for signature, (witness, counts) in states.items():
+            for (signature, reached), (witness, counts) in states.items():
                 merged = _convolve(counts, ways, top)
-                target = signature | mask
+                target = (signature | mask, reached | region)
                 known = grown.get(target)
                 if known is None:
                     grown[target] = ((*witness, k), merged)
@@ -218,23 +246,50 @@ class AreaClasses:
                     best = known[0] if len(known[0]) <= len(witness) + 1 else (*witness, k)
                     grown[target] = (best, [a + b for a, b in zip(known[1], merged, strict=True)])
             states = grown
-        self.by_signature: dict[tuple[int, int], AreaClass] = {}
-        for signature, (witness, counts) in states.items():
+        self.by_signature: dict[tuple[int, int, int], AreaClass] = {}
+        for (signature, reached), (witness, counts) in states.items():
             if not witness:
                 continue
-            allowed = [members for members, mask in atoms if mask | signature == signature]
+            allowed = [members for members, mask, region in atoms if mask | signature == signature and region & reached]
+            if regions is None:
+                allowed = [members for members, mask, _ in atoms if mask | signature == signature]
+            band = regions.piece(reached) if regions is not None else 0
             for piece, (low, high) in enumerate(sizes):
                 size = sum(counts[low : high + 1]) if low < top else counts[top]
-                if size:
-                    member = _member(atoms, witness, allowed, low)
-                    self.by_signature[(signature, piece)] = AreaClass(member, size)
+                if not size:
+                    continue
+                key = (signature, piece, band)
+                seen = self.by_signature.get(key)
+                if seen is None:
+                    self.by_signature[key] = AreaClass(_member(atoms, witness, allowed, low), size)
+                else:
+                    self.by_signature[key] = AreaClass(seen.areas, seen.size + size)
         self.classes = list(self.by_signature.values())
 
     def of(self, areas: Collection[str]) -> AreaClass:
         """The class of an area set."""
         signature = sum(1 << k for k, own in enumerate(self.lists) if not own.isdisjoint(areas))
         piece = next(n for n, (low, high) in enumerate(self.sizes) if low <= len(areas) <= high)
-        return self.by_signature[(signature, piece)]
+        band = 0
+        if self.regions is not None:
+            reached = 0
+            for area in areas:
+                reached |= self.regions.bit.get(area, 0)
+            band = self.regions.piece(reached)
+        return self.by_signature[(signature, piece, band)]
+
+
+def _split(atoms: list[tuple[tuple[str, ...], int]], regions: Regions | None) -> list[tuple[tuple[str, ...], int, int]]:
+    """Each atom split by region: (members, mask of lists, region bit); one part with bit 0 without regions."""
+    if regions is None:
+        return [(members, mask, 0) for members, mask in atoms]
+    out: list[tuple[tuple[str, ...], int, int]] = []
+    for members, mask in atoms:
+        by_region: dict[int, list[str]] = {}
+        for area in members:
+            by_region.setdefault(regions.bit.get(area, 0), []).append(area)
+        out += [(tuple(part), mask, region) for region, part in by_region.items()]
+    return out
 
 
 def _convolve(counts: list[int], ways: list[int], top: int) -> list[int]:
@@ -248,7 +303,7 @@ def _convolve(counts: list[int], ways: list[int], top: int) -> list[int]:
 
 
 def _member(
-    atoms: list[tuple[tuple[str, ...], int]], witness: tuple[int, ...], allowed: list[tuple[str, ...]], low: int
+    atoms: list[tuple[tuple[str, ...], int, int]], witness: tuple[int, ...], allowed: list[tuple[str, ...]], low: int
 ) -> frozenset[str]:
     """One area from each atom of ``witness``, then more from the allowed atoms until there are ``low``."""
     chosen = [atoms[k][0][0] for k in witness]

@@ -2,12 +2,13 @@
 
 On a one-area profile, where a finding is tied matters only through whether
 the restrictions scoped to it reach that area: tied to the area itself (the
-same as untied, which covers every problem area), tied to an area above it on
-the limb (a ``distal`` restriction reaches down to it, another does not), or
-tied to an area that reaches nowhere near it (a whole-body area is reached by
-none, but a whole-body session skips what they cover). One entry of each kind
-stands for all of that kind. A finding tied to several areas is of the kind of
-the one that reaches furthest (the area itself, then above it, then away).
+same as untied, which covers every problem area), or tied to another area, which
+the restrictions reach or not by their kind: a ``distal`` one reaches the areas
+further along the limb, one with a ``spread`` the areas sharing an area group
+(a lymph quadrant), and others only the area itself (a whole-body area is
+reached by none, but a whole-body session skips what they cover). The *reach* of
+a tie is which kinds reach the area from it; one entry stands for every tie of
+the same reach. A finding tied to several areas reaches where any of them does.
 """
 
 from __future__ import annotations
@@ -65,32 +66,55 @@ class Findings:
             or (rule.cap is not None and rule.cap.where == "finding_areas")
             for finding in (rule.health_all or frozenset()) | (rule.health_any or frozenset())
         )
+        # the kinds of restriction scoped to findings' areas: (distal, spread)
+        self.kinds = sorted(
+            {
+                (scoped.distal, scoped.spread or "")
+                for rule in rules
+                for scoped in (rule.forbid, rule.cap)
+                if scoped is not None and scoped.where == "finding_areas"
+            }
+        )
         self.together = _together(rules)
         needing = _needing_findings(rules)
         self.additive = all(points >= 0 for rule in rules if rule.id in needing for _, points in rule.score)
 
-    def entries(self, area: str) -> list[Entry]:
-        """Every finding untied; those a restriction is scoped to also tied above ``area`` and away from it."""
+    def reach(self, tied: str, area: str) -> tuple[bool, ...]:
+        """Which kinds of restriction scoped to a finding tied to ``tied`` reach ``area``."""
         kb = self.kb
-        above = [x for x in kb.areas if area in kb.distal.get(x, frozenset())]
-        apart = [x for x in kb.areas if x != area and area not in kb.distal.get(x, frozenset())]
         out = []
-        for finding in kb.findings:
+        for distal, spread in self.kinds:
+            scope = {tied} | (kb.distal.get(tied, frozenset()) if distal else frozenset())
+            companions = kb.area_groups.get(spread, {}) if spread else {}
+            out.append(area in scope or any(area in companions.get(x, frozenset()) for x in scope))
+        return tuple(out)
+
+    def _ties(self, area: str) -> dict[tuple[bool, ...], list[str]]:
+        """The other areas by the reach of a tie to them, in the knowledge's order."""
+        found: dict[tuple[bool, ...], list[str]] = {}
+        for x in self.kb.areas:
+            if x != area:
+                found.setdefault(self.reach(x, area), []).append(x)
+        return found
+
+    def entries(self, area: str) -> list[Entry]:
+        """Every finding untied; those a restriction is scoped to also tied to one area of each reach."""
+        ties = self._ties(area)
+        out = []
+        for finding in self.kb.findings:
             out.append((finding, finding))
             if finding in self.tied:
-                out += [(finding, f"{finding}@{kind[0]}") for kind in (above, apart) if kind]
+                out += [(finding, f"{finding}@{areas[0]}") for areas in ties.values()]
         return out
 
     def weight(self, entry: Entry, area: str) -> int:
         """How many ways of writing the finding in a profile the entry stands for (untied, or tied to some area)."""
         finding, written = entry
-        kb = self.kb
         if finding not in self.tied:
-            return 1 + len(kb.areas)  # untied, or tied to any area: no rule reads where
+            return 1 + len(self.kb.areas)  # untied, or tied to any area: no rule reads where
         if written == finding:
             return 2  # untied, or tied to the area itself
-        above = area in kb.distal.get(written.partition("@")[2], frozenset())
-        return sum(1 for x in kb.areas if x != area and (area in kb.distal.get(x, frozenset())) == above)
+        return len(self._ties(area)[self.reach(written.partition("@")[2], area)])
 
     def sets(self, entries: list[Entry]) -> Iterable[tuple[Entry, ...]]:
         """Pairs of entries of two findings, then each set of three or more findings a rule needs all of."""
@@ -110,23 +134,23 @@ class Findings:
         a stop whatever else the profile says.
         """
         (area,) = point.areas
-        entries = self.entries(area)
+        ties = self._ties(area)
         health = set()
         for finding, tied in tie_findings(point.health).items():
             if finding not in self.tied or not tied or area in tied:
                 health.add(finding)  # covers the area, as untied does
             else:
-                above = any(area in self.kb.distal.get(x, frozenset()) for x in tied)
-                health.add(next(e for f, e in entries if f == finding and "@" in e and self._above(e, area) == above))
+                reach = tuple(map(any, zip(*(self.reach(x, area) for x in tied), strict=True)))
+                # the reach of several ties is the reach of one tie (checked for the bundled knowledge); else the
+                # nearest reach that covers it, the cautious reading
+                shown = min((r for r in ties if all(a or not b for a, b in zip(r, reach, strict=True))), key=sum)
+                health.add(f"{finding}@{ties[shown][0]}")
         if not {entry.partition("@")[0] for entry in point.health}.isdisjoint(self.stopping):
             first, low = space.timings[0], space.severities[0][0]
             cell = Point(point.areas, space.causes[0].cause, first.phase, first.days, low, point.goals)
         else:
             cell = space.cell_of(point)
         return Point(cell.areas, cell.cause, cell.phase, cell.days, cell.severity, point.goals, tuple(sorted(health)))
-
-    def _above(self, entry: str, area: str) -> bool:
-        return area in self.kb.distal.get(entry.partition("@")[2], frozenset())
 
 
 def _only_findings(rule: CompiledRule) -> bool:

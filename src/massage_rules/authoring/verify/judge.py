@@ -21,11 +21,12 @@ from typing import TypeAlias
 
 from massage_rules.authoring.verify.cells import GoalClass
 from massage_rules.authoring.verify.oracle import Answer
-from massage_rules.authoring.verify.walk import Deferred, Point, Walk
+from massage_rules.authoring.verify.walk import Deferred, PlanReading, Point, Walk
+from massage_rules.engine.plan import treated_regions
 
 __all__ = ["Part", "Reader"]
 
-Key: TypeAlias = tuple[int, int, str, frozenset[str], tuple[str, ...] | None]
+Key: TypeAlias = tuple[int, int, str, frozenset[str], tuple[str, ...] | None, PlanReading | None]
 Reader: TypeAlias = Callable[[Point, bool], tuple[int, tuple[str, ...] | None]]  # what an answer reads of areas
 
 
@@ -51,6 +52,7 @@ class Part:
         self.counts: list[int] = []
         self.tops: dict[Key, list[int]] = {}
         self.answers: dict[int, Answer] = {}
+        self.plain: dict[tuple[tuple[object, ...], int], int] = {}  # (key but the plan's reading, fired) -> a run
         self.verdicts: list[tuple[Answer, frozenset[str]]] = []
         self.chains: list[list[tuple[int, Point]]] = []
         self.cells: list[tuple[int, Point, GoalClass]] = []
@@ -65,11 +67,11 @@ class Part:
     def add(self, point: Point) -> int:
         """Walk one profile; return its situation's number."""
         walk = self.walk
-        fired = walk.fired(point)
+        fired, plan = walk.fire(point)
         self.walked += 1
         seen, ties = self.reader(point, bool(fired & walk.scoped))
         fired &= self.judged
-        key: Key = (fired & walk.structural, seen, point.phase, point.diagnoses, ties)
+        key: Key = (fired & walk.structural, seen, point.phase, point.diagnoses, ties, plan if self.plan else None)
         found = self.index.get((key, fired))
         if found is None:
             found = self.index[(key, fired)] = len(self.keys)
@@ -150,15 +152,33 @@ class Part:
             cover[k] = top
         begin = self.shown
         for n, k in enumerate(run):
-            self.answers[k] = walk.run(self.points[k])
+            # a profile read alike but for what only the plan reads: the same offer, its own plan
+            twin = self.plain.get((self.keys[k][:5], self.fired[k]))
+            if twin is not None and not self.answers[twin].refused:
+                self.answers[k] = walk.replan(self.points[k], self.answers[twin])
+            else:
+                self.answers[k] = walk.run(self.points[k])
+                self.plain[(self.keys[k][:5], self.fired[k])] = k
             self.progress(begin + (until - begin) * (n + 1) / len(run))
         for k in range(start, len(self.keys)):
             answer = self.answers[cover[k]]
-            if answer.refused and k not in self.answers:
+            if k not in self.answers and answer.refused:
                 answer = self.answers[k] = walk.run(self.points[k])  # nothing to read from: ask the engine itself
+            elif k not in self.answers and self._fewer_regions(k, answer):
+                answer = walk.replan(self.points[k], answer, answer.offer_for(self.fired[k]))
             self.verdicts.append((answer, self._judge(k, answer)))
         walk.situations += len(self.keys) - start
         self.progress(until)
+
+    def _fewer_regions(self, k: int, answer: Answer) -> bool:
+        """Whether situation ``k``'s smaller offer reaches fewer body regions than ``answer``'s: its plan may differ."""
+        if not self.plan or answer.sessions is None:
+            return False
+        offer = answer.offer_for(self.fired[k])
+        if len(offer) == len(answer.offered):
+            return False
+        kept = [technique for technique in answer.ranked if technique.id in offer]
+        return treated_regions(kept, self.walk.kb) != treated_regions(answer.ranked, self.walk.kb)
 
     def _judge(self, k: int, answer: Answer) -> frozenset[str]:
         """Note the gap or unsafe offer of situation ``k``, read from ``answer``; return what it offers."""

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
-from massage_rules.models import Recommendation
+from massage_rules.models import RankedTechnique, Recommendation
 from massage_rules.rules.facts import Facts
 from massage_rules.rules.firing import fire
 
@@ -59,21 +59,26 @@ def unsafe_items(result: Recommendation, facts: Facts, kb: KnowledgeBase) -> lis
                 what = f"allows only {sorted(rule.allow_only)}, yet {tech.id} is offered"
                 problems.append(Unsafe(rule.id, tech.id, what))
             if rule.forbid is not None and (rule.forbid_set is None or tech.id in rule.forbid_set):
-                scope = _scope(rule, rule.forbid.where, rule.forbid.distal, facts, kb)
+                scope = _scope(rule, rule.forbid.where, rule.forbid.distal, facts, kb, rule.forbid.spread)
                 if scope is None or not scope.isdisjoint(treated):
                     where = "" if scope is None else f" on {sorted(scope & treated)}"
                     what = f"holds and forbids {tech.id}{where}, yet it is offered there"
                     problems.append(Unsafe(rule.id, tech.id, what))
             if rule.cap is not None:
-                scope = _scope(rule, rule.cap.where, rule.cap.distal, facts, kb)
+                scope = _scope(rule, rule.cap.where, rule.cap.distal, facts, kb, rule.cap.spread)
                 if (scope is None or not scope.isdisjoint(treated)) and tech.pressure_max > rule.cap.max:
                     what = f"caps pressure at {rule.cap.max}, yet {tech.id} is offered up to {tech.pressure_max}"
                     problems.append(Unsafe(rule.id, tech.id, what))
     return problems
 
 
-def _scope(rule: CompiledRule, on: str, distal: bool, facts: Facts, kb: KnowledgeBase) -> frozenset[str] | None:
-    """The areas a restriction covers (None: everywhere); a finding given without an area covers every problem area."""
+def _scope(
+    rule: CompiledRule, on: str, distal: bool, facts: Facts, kb: KnowledgeBase, spread: str | None
+) -> frozenset[str] | None:
+    """The areas a restriction covers (None: everywhere); a finding given without an area covers every problem area.
+
+    ``spread`` widens it to every area sharing an area group of that kind with one of its areas.
+    """
     if on == "everywhere":
         return None
     if on == "problem_areas":
@@ -86,6 +91,10 @@ def _scope(rule: CompiledRule, on: str, distal: bool, facts: Facts, kb: Knowledg
     if distal:
         for area in list(found):
             found |= kb.distal.get(area, frozenset())
+    if spread is not None:
+        companions = kb.area_groups.get(spread, {})
+        for area in list(found):
+            found |= companions.get(area, frozenset())
     return frozenset(found)
 
 
@@ -104,6 +113,7 @@ class Answer:
     steps: frozenset[str]
     unsafe: tuple[Unsafe, ...]
     refused: tuple[str, ...] = ()  # the rules the engine's own last check named when it refused its answer
+    ranked: tuple[RankedTechnique, ...] = ()  # the offer itself: where each technique goes (the plan counts regions)
 
     @classmethod
     def of(cls, result: Recommendation, unsafe: list[Unsafe], bit: Mapping[str, int]) -> Answer:
@@ -115,6 +125,7 @@ class Answer:
             sessions=(plan.sessions_min, plan.sessions_max) if plan is not None else None,
             steps=frozenset(s.rule for s in plan.derivation) if plan is not None else frozenset(),
             unsafe=tuple(unsafe),
+            ranked=result.techniques,
         )
 
     def offer_for(self, fired: int) -> frozenset[str]:

@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from massage_rules.authoring.verify.cells import (
     AreaClasses,
     GoalClass,
+    Regions,
     Timing,
     cause_classes,
     goal_classes,
@@ -20,7 +21,34 @@ from massage_rules.authoring.verify.cells import (
 from massage_rules.authoring.verify.walk import Point
 from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
 
-__all__ = ["Reading", "Space", "may_fire"]
+__all__ = ["Reading", "Space", "may_fire", "plan_regions", "reading_rules"]
+
+
+def reading_rules(kb: KnowledgeBase, *, plan: bool) -> list[CompiledRule]:
+    """Conditions beyond the rules' that an answer reads: the patterns that imply findings, and (``plan``) the
+    plan modifiers' conditions. They cut the space like rules do."""
+    implied = [rule for _, rule in kb.implications]
+    return implied + [modifier.rule for modifier in kb.course_model.modifiers] if plan else implied
+
+
+def plan_regions(kb: KnowledgeBase) -> Regions | None:
+    """The body regions a plan counts (an area in none counts alone), when a plan modifier counts them.
+
+    The plan counts the regions the offered techniques reach; the cells count the
+    regions of the profile's areas. Without findings the two agree whenever an
+    offered technique may go on every problem area, as the fallback can.
+    """
+    windows = [modifier.regions for modifier in kb.course_model.modifiers if modifier.regions is not None]
+    if not windows:
+        return None
+    groups = kb.area_groups.get("region", {})
+    named = list(dict.fromkeys(min(groups.get(area, {area})) for area in kb.areas if area not in kb.whole_body_areas))
+    bit = {
+        area: 1 << named.index(min(groups.get(area, {area}))) for area in kb.areas if area not in kb.whole_body_areas
+    }
+    whole = 1 << len(named)
+    bit.update(dict.fromkeys(kb.whole_body_areas, whole))
+    return Regions(bit, whole, tuple((a, b - 1) for a, b in pieces(windows, 1, max(1, len(named)))))
 
 
 class Reading:
@@ -32,11 +60,18 @@ class Reading:
     restrictions cover all of a profile's areas, so only the whole-body areas and
     the areas findings are tied to cut the techniques' area lists further: the
     answer lists are each technique's areas (every area for a technique without
-    a list) intersected with each atom of those cuts.
+    a list) intersected with each atom of those cuts. When a plan counts body
+    regions, a profile's reading is cut by ``regions`` too: profiles read alike
+    then place each technique in the same regions, so their plans count alike.
     """
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, regions: Regions | None = None) -> None:
         self.kb = kb
+        parts: dict[int, set[str]] = {}
+        for area, bit in (regions.bit if regions is not None else {}).items():
+            parts.setdefault(bit, set()).add(area)
+        self.regions = [frozenset(part) for part in parts.values()]
+        self._refined: dict[tuple[frozenset[str], ...], tuple[frozenset[str], ...]] = {}
         every = frozenset(kb.areas)
         own = [frozenset(t.areas) if t.areas is not None else every for t in kb.techniques.values()]
         self.technique_lists = list(dict.fromkeys([every, *own]))
@@ -53,6 +88,15 @@ class Reading:
         found = (own & frozenset(atom) for own in self.technique_lists for atom in atoms.values())
         return tuple(dict.fromkeys(x for x in found if x))
 
+    def refined(self, lists: tuple[frozenset[str], ...]) -> tuple[frozenset[str], ...]:
+        """``lists`` cut by the body regions a plan counts (as they are when it counts none)."""
+        if not self.regions:
+            return lists
+        found = self._refined.get(lists)
+        if found is None:
+            found = self._refined[lists] = tuple(x for own in lists for part in self.regions if (x := own & part))
+        return found
+
     def tied_lists(self, health: tuple[str, ...]) -> tuple[frozenset[str], ...]:
         """The answer lists for findings tied to areas as in ``health``."""
         found = self._tied.get(health)
@@ -61,8 +105,11 @@ class Reading:
             for entry in health:
                 _, _, area = entry.partition("@")
                 if area:
-                    scopes.add(frozenset([area]))
-                    scopes.add(frozenset([area]) | self.kb.distal.get(area, frozenset()))
+                    near = frozenset([area])
+                    far = near | self.kb.distal.get(area, frozenset())
+                    scopes.update((near, far))
+                    for companions in self.kb.area_groups.values():  # a restriction's spread
+                        scopes.update(frozenset().union(*(companions.get(a, {a}) for a in s)) for s in (near, far))
             found = self._tied[health] = self.lists(scopes)
         return found
 
@@ -72,19 +119,24 @@ class Reading:
         ties = point.health if tied else None
         found = self._seen.get((point.areas, ties))
         if found is None:
-            lists = self.base if ties is None else self.tied_lists(ties)
+            lists = self.refined(self.base if ties is None else self.tied_lists(ties))
             found = sum(1 << k for k, own in enumerate(lists) if not own.isdisjoint(point.areas))
             self._seen[(point.areas, ties)] = found
         return found, ties
 
 
 def may_fire(rule: CompiledRule, cause: str | None, phase: str, health: frozenset[str], named: frozenset[str]) -> bool:
-    """False when the rule cannot fire for any profile with this cause, phase, findings and diagnoses."""
+    """False when the rule cannot fire for any profile with this cause, phase, findings and diagnoses.
+
+    The walk gives no age, so a rule on age never fires in it (tests/knowledge tests those rules).
+    """
     if rule.diagnosis is not None and rule.diagnosis in named:
         return True
     return (
         (rule.diagnosis is None or rule.has_match)
+        and rule.age is None
         and (rule.causes is None or cause in rule.causes)
+        and (rule.causes_not is None or cause not in rule.causes_not)
         and (rule.phases is None or phase in rule.phases)
         and (rule.health_all is None or rule.health_all <= health)
         and (rule.health_any is None or not rule.health_any.isdisjoint(health))
@@ -92,18 +144,32 @@ def may_fire(rule: CompiledRule, cause: str | None, phase: str, health: frozense
 
 
 class Space:
-    """The cells of a knowledge base's profile space as ``rules`` cut it, computed once per part of the walk."""
+    """The cells of a knowledge base's profile space as ``rules`` cut it, computed once per part of the walk.
 
-    def __init__(self, kb: KnowledgeBase, rules: Sequence[CompiledRule], gating: frozenset[str]) -> None:
+    With ``plan`` the cells are cut for the plan too: by the severity bands, the
+    plan modifiers' conditions, the goals a short block or no course needs every
+    goal to be among, and the body regions a plan counts.
+    """
+
+    def __init__(
+        self, kb: KnowledgeBase, rules: Sequence[CompiledRule], gating: frozenset[str], *, plan: bool = True
+    ) -> None:
         self.kb = kb
-        self.reading = Reading(kb)
+        self.regions = plan_regions(kb) if plan else None
+        self.reading = Reading(kb, self.regions)
         self.areas = list(kb.areas)
         self.goals = list(kb.goals)
         self.gating = gating
-        self.causes = cause_classes(kb, rules)
-        self.timings = timings(kb, rules)
-        self.severities = [(a, b - 1) for a, b in pieces((r.severity for r in rules if r.severity), 0, 10)]
-        counts = (r.area_count for r in rules if r.area_count is not None)
+        self.extra = reading_rules(kb, plan=plan)
+        self.goal_lists = [rule.goals for rule in self.extra if rule.goals is not None]
+        cutting = [*rules, *self.extra]
+        self.causes = cause_classes(kb, cutting)
+        self.timings = timings(kb, cutting)
+        windows = [r.severity for r in cutting if r.severity]
+        if plan:
+            windows += [(band.min, band.max) for band in kb.severity_bands.values()]
+        self.severities = [(a, b - 1) for a, b in pieces(windows, 0, 10)]
+        counts = (r.area_count for r in cutting if r.area_count is not None)
         self.sizes = [(a, b - 1) for a, b in pieces(counts, 1, len(self.areas))]
         self._areas: dict[frozenset[frozenset[str]], AreaClasses] = {}
         self._goals: dict[frozenset[frozenset[str]], list[GoalClass]] = {}
@@ -115,20 +181,27 @@ class Space:
     def candidates(
         self, cause: str | None, phase: str, health: frozenset[str] = frozenset(), named: frozenset[str] = frozenset()
     ) -> list[CompiledRule]:
-        """The rules that may fire in a cell (every other rule's conditions fail there whatever the areas and goals)."""
-        return [rule for rule in self.kb.rules if may_fire(rule, cause, phase, health, named)]
+        """The rules that may fire in a cell (every other rule's conditions fail there whatever the areas and goals).
+
+        A finding the profile's own pattern may imply counts as given.
+        """
+        implied = {f for f, rule in self.kb.implications if may_fire(rule, cause, phase, frozenset(), frozenset())}
+        held = health | implied
+        return [rule for rule in self.kb.rules if may_fire(rule, cause, phase, held, named)]
 
     def area_classes(self, rules: Sequence[CompiledRule]) -> AreaClasses:
         """The classes of area sets that ``rules`` and the answer tell apart."""
-        lists = frozenset(rule.areas for rule in rules if rule.areas is not None)
+        lists = frozenset(rule.areas for rule in [*rules, *self.extra] if rule.areas is not None)
         found = self._areas.get(lists)
         if found is None:
-            found = self._areas[lists] = AreaClasses(self.areas, lists, self.reading.base, self.sizes)
+            found = self._areas[lists] = AreaClasses(self.areas, lists, self.reading.base, self.sizes, self.regions)
         return found
 
     def goal_classes(self, rules: Sequence[CompiledRule]) -> list[GoalClass]:
         """The classes of goal sets that the gating rules among ``rules`` tell apart."""
-        lists = frozenset(rule.goals for rule in rules if rule.goals is not None and rule.id in self.gating)
+        lists = frozenset(
+            [*(rule.goals for rule in rules if rule.goals is not None and rule.id in self.gating), *self.goal_lists]
+        )
         found = self._goals.get(lists)
         if found is None:
             found = self._goals[lists] = goal_classes(self.goals, lists)

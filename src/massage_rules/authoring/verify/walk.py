@@ -18,14 +18,20 @@ from typing import Any, NamedTuple
 
 from massage_rules.authoring.verify.oracle import Answer, blockers, unsafe_items
 from massage_rules.authoring.verify.report import Notebook
+from massage_rules.engine.plan import build_plan, severity_band
 from massage_rules.engine.recommend import recommend
 from massage_rules.engine.resolve import resolve_profile
 from massage_rules.errors import UnsafeAnswerError
 from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
 from massage_rules.models import ClientProfile
-from massage_rules.rules.firing import fire
+from massage_rules.rules.facts import Facts
+from massage_rules.rules.firing import Fired, fire, holds
 
-__all__ = ["Deferred", "Point", "Progress", "Walk", "gating", "plan_only", "structural"]
+__all__ = ["Deferred", "PlanReading", "Point", "Progress", "Walk", "gating", "plan_only", "structural"]
+
+# What a plan reads of a profile beyond the fired rules: the severity band, whether every goal is one
+# that no course and a short block need, and which plan modifiers hold.
+PlanReading = tuple[str | None, tuple[bool, ...], tuple[bool, ...]]
 
 
 class Progress(NamedTuple):
@@ -182,14 +188,27 @@ class Walk:
 
     def fired(self, point: Point) -> int:
         """The rules that fire for ``point`` (bit i: rule i of the knowledge); counted as walked."""
+        return self.fire(point)[0]
+
+    def fire(self, point: Point) -> tuple[int, PlanReading]:
+        """The rules that fire for ``point``, and what its plan reads beyond them; counted as walked."""
         facts = resolve_profile(point.profile(), self.kb)
+        fired = fire(facts, self.kb)
         mask = 0
         bit = self.bit
-        for rule in fire(facts, self.kb).rules:
+        for rule in fired.rules:
             mask |= bit[rule.id]
         self.fired_sets.add(mask)
         self.walked += 1
-        return mask
+        return mask, self._plan_reading(facts, fired)
+
+    def _plan_reading(self, facts: Facts, fired: Fired) -> PlanReading:
+        model = self.kb.course_model
+        subsets = tuple(
+            kind is not None and facts.goals <= set(kind.goals) for kind in (model.no_course, model.short_block)
+        )
+        held = tuple(holds(modifier.rule, facts, fired.complaints) for modifier in model.modifiers)
+        return severity_band(facts.severity, self.kb), subsets, held
 
     def run(self, point: Point) -> Answer:
         """The engine's answer for ``point``, checked by verify's own oracle; a refusal is kept as such."""
@@ -210,6 +229,21 @@ class Walk:
                     else:
                         self.scored_seen.setdefault((rule.id, tech), Counter()).update(blocked.get(tech, ["?"]))
         return answer
+
+    def replan(self, point: Point, answer: Answer, offer: frozenset[str] | None = None) -> Answer:
+        """``answer`` with the plan that ``point`` gets for ``offer`` (by default ``answer``'s whole offer).
+
+        For a profile that fires the same rules and is read alike but for what only
+        the plan reads (the severity band, the goals, the regions, the plan
+        modifiers): the offer is the same, the plan is the engine's own for it.
+        """
+        kept = [technique for technique in answer.ranked if offer is None or technique.id in offer]
+        if answer.sessions is None or not kept:
+            return answer
+        facts = resolve_profile(point.profile(), self.kb)
+        plan = build_plan(fire(facts, self.kb), facts, self.kb, kept)
+        steps = frozenset(step.rule for step in plan.derivation)
+        return dataclasses.replace(answer, sessions=(plan.sessions_min, plan.sessions_max), steps=steps)
 
     def tell_apart(self, one: int, other: int) -> bool:
         """Walk deferred smaller goal sets until a profile fires exactly one of rules ``one`` and ``other``.
