@@ -1,16 +1,12 @@
 """A cache of the validated bundled knowledge files, so that a fresh process skips YAML and validation.
 
-Reading the bundled files costs a fresh ``suggest`` more than anything but the
-imports: parsing the YAML and validating it against the schema (which first
-builds every schema model's validator). The result of both depends only on the
-file's bytes and on this package's code, so it is kept, per bundled file, as
-plain JSON: the validated :class:`~massage_rules.knowledge.schema.KnowledgeFile` and the
-line and column of every entry (for the ``file:line`` origins and messages).
-
-What it buys, measured by ``bench/run.py`` (start-up, 21 fresh processes): a
-``suggest`` for one profile takes 296 ms of wall time with the cache and 419 ms
-without it (29% less), 208 against 235 ms of CPU; it is what keeps ``suggest``
-within 1.5 times the floor of importing PyYAML and pydantic.
+Parsing the bundled YAML and validating it (which first builds every schema
+model's validator) depends only on the files' bytes and this package's code, so
+it is kept per bundled file as plain JSON: the validated
+:class:`~massage_rules.knowledge.schema.KnowledgeFile` and the line and column of
+every entry (for ``file:line`` origins and messages). It buys, by ``bench/run.py``
+(21 fresh processes), a ``suggest`` in 296 ms of wall time instead of 419 (29%
+less; 208 against 235 ms of CPU): what keeps ``suggest`` within 1.5 times the floor.
 
 Safety:
 
@@ -84,10 +80,10 @@ def cache_dir() -> Path | None:
         return None
 
 
-# The modules whose code decides what a cache entry holds: how YAML is read, what the
-# schema accepts and keeps, and how an entry is written and rebuilt. A test checks that
-# these import no other module of the package.
-SHAPERS = ("knowledge/cache.py", "_codes.py", "knowledge/frozen.py", "knowledge/schema.py", "knowledge/yaml_files.py")
+# The modules whose code decides what a cache entry holds (how YAML is read, what the schema accepts, how an
+# entry is written and rebuilt). A test checks that these import no other module of the package.
+_SHAPING = "cache.py frozen.py schema.py schema_base.py schema_plan.py yaml_files.py"
+SHAPERS = ("_codes.py", *(f"knowledge/{name}" for name in _SHAPING.split()))
 
 
 def fingerprint() -> str | None:

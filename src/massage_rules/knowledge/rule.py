@@ -10,7 +10,21 @@ from massage_rules.knowledge import schema as s
 from massage_rules.models import NoMassageNow, Note, Reason, Referral
 from massage_rules.models.result import ReasonEffect
 
-__all__ = ["CompiledRule", "when_fields", "with_answer_parts"]
+__all__ = ["CONDITION_FIELDS", "CompiledRule", "when_fields", "with_answer_parts"]
+
+# The fields of a CompiledRule that test the profile (a rule with none of them set holds for every profile).
+CONDITION_FIELDS = (
+    "areas",
+    "causes",
+    "phases",
+    "goals",
+    "conditions",
+    "severity",
+    "days",
+    "area_count",
+    "health_all",
+    "health_any",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,187 +6,132 @@ cross-checks references. Meaning (which ids exist, what refers to what) is
 checked later, in ``_knowledge``.
 """
 
-import math
 import re
-from typing import Annotated, Any, Literal, Self
-from urllib.parse import urlsplit
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from massage_rules._codes import ICD10CM_PATTERN
-from massage_rules.knowledge.frozen import freeze
-
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]*$", max_length=128)]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
-Icd10 = Annotated[str, StringConstraints(pattern=ICD10CM_PATTERN)]
-Cpt = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
-Pressure = Annotated[int, Field(ge=0, le=5)]
-Nrs = Annotated[int, Field(ge=0, le=10)]
-Evidence = Literal["high", "moderate", "low", "very_low", "expert_opinion"]
-CourseEvidence = Literal["tested", "expert_consensus"]  # a dose or modifier a source tested, or consensus
-Scope = Literal["everywhere", "problem_areas", "finding_areas"]
-PhaseFit = Literal["suited", "away_only", "unsuited"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
-
-    def model_post_init(self, context: Any, /) -> None:
-        """Make list and dict fields read-only: a loaded knowledge base is shared and must not change."""
-        for name, value in self.__dict__.items():
-            if isinstance(value, list | dict):
-                self.__dict__[name] = freeze(value)
-
-
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    return value
-
-
-_URL_UNSAFE = re.compile(r"[\s<>\"'`\\{}|^]")
-
-
-class Source(_Strict):
-    """A published source that rules cite."""
-
-    id: Id
-    citation: Text
-    url: str | None = None
-    evidence: Evidence
-    year: int | None = Field(default=None, ge=1800, le=2100)
-    takes: Text | None = None  # what the rule base takes from it, for the sources page
-
-    @field_validator("url")
-    @classmethod
-    def _web_url(cls, value: str | None) -> str | None:
-        """Only a web address: outputs link to it (a CDS Hooks card, a handout), so no ``javascript:``."""
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in ("https", "http") or not parts.netloc:
-            shown = value if len(value) <= 60 else value[:57] + "..."
-            raise ValueError(f"must be an https: (or http:) web address, not {shown!r}")
-        if len(value) > 2000 or _URL_UNSAFE.search(value):
-            raise ValueError("holds a space, a quote or one of <>`\\{}|^; percent-encode it")
-        return value
-
-
-class Named(_Strict):
-    """A vocabulary entry: an id and a display name."""
-
-    id: Id
-    name: Text
-    description: Text | None = None
-
-
-class Term(Named):
-    """A vocabulary entry people type; ``synonyms`` are their other words for it, used only to suggest its id."""
-
-    synonyms: list[Id] = []
-
-
-class Area(Term):
-    """A body area; ``distal`` lists the areas further along the same limb."""
-
-    distal: list[Id] = []
-    whole_body: bool = False  # a whole-body session covers every other area
-
-
-class Phase(Named):
-    """A phase of healing; ``days_max`` bounds it when derived from days since onset."""
-
-    days_max: int | None = Field(default=None, ge=0)
-
-
-class SeverityBand(Named):
-    """A word (mild, moderate, severe) for a stretch of the 0-10 pain scale."""
-
-    min: Nrs
-    max: Nrs
-    nrs: Nrs  # the value the word stands for when a profile gives the word
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if not self.min <= self.nrs <= self.max:
-            raise ValueError("needs min <= nrs <= max")
-        return self
-
-
-class AreaGroup(Named):
-    """Areas that belong together for one purpose (``kind``): a body region, or a lymph quadrant."""
-
-    kind: Id
-    areas: list[Id] = Field(min_length=1)
-
-
-class Vocabulary(_Strict):
-    """The values a client profile may hold."""
-
-    areas: list[Area] = []
-    causes: list[Term] = []
-    goals: list[Term] = []
-    phases: list[Phase] = []
-    severity_bands: list[SeverityBand] = []
-    area_groups: list[AreaGroup] = []
-
-
-class Range(_Strict):
-    """An inclusive integer range; either end may be open."""
-
-    min: int | None = None
-    max: int | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError("min is greater than max")
-        return self
-
-
-class When(_Strict):
-    """Conditions over a profile. Every key given must hold; a list holds when any item does."""
-
-    areas: list[Id] | None = None
-    causes: list[Id] | None = None
-    phases: list[Id] | None = None
-    goals: list[Id] | None = None
-    severity: Range | None = None
-    days_since_onset: Range | None = None
-    health_all: list[Id] | None = None
-    health_any: list[Id] | None = None
-    conditions: list[Id] | None = None
-    area_count: Range | None = None  # how many problem areas the profile names
-    causes_not: list[Id] | None = None  # the cause is none of these, or not given
-    age: Range | None = None  # the client's age in years; a profile without an age never meets it
-
-
-class Finding(Term):
-    """A health screening finding; ``local`` ones are tied to a body area."""
-
-    question: Text | None = None
-    local: bool = False
-    implied_by: When | None = None  # the profile's own pattern that implies it, on the problem areas
-
-
-class Dose(_Strict):
-    """A course of sessions, from a trial where one exists."""
-
-    sessions_min: int = Field(ge=1, le=100)
-    sessions_max: int = Field(ge=1, le=100)
-    sessions_per_week: float = Field(gt=0, le=7)
-    session_minutes: int = Field(ge=5, le=180)
-    check_in_after_sessions: int = Field(ge=1, le=100)
-    expect_change_by_session: int | None = Field(default=None, ge=1, le=100)
-    text: Text | None = None
-    evidence: CourseEvidence = "tested"  # a complaint's dose comes from a trial unless it says otherwise
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Self:
-        if self.sessions_min > self.sessions_max:
-            raise ValueError("sessions_min is greater than sessions_max")
-        return self
+from massage_rules.knowledge.schema_base import (
+    Area as Area,
+)
+from massage_rules.knowledge.schema_base import (
+    AreaGroup as AreaGroup,
+)
+from massage_rules.knowledge.schema_base import (
+    CourseEvidence as CourseEvidence,
+)
+from massage_rules.knowledge.schema_base import (
+    Cpt as Cpt,
+)
+from massage_rules.knowledge.schema_base import (
+    Dose as Dose,
+)
+from massage_rules.knowledge.schema_base import (
+    Evidence as Evidence,
+)
+from massage_rules.knowledge.schema_base import (
+    Finding as Finding,
+)
+from massage_rules.knowledge.schema_base import (
+    Icd10 as Icd10,
+)
+from massage_rules.knowledge.schema_base import (
+    Id as Id,
+)
+from massage_rules.knowledge.schema_base import (
+    Named as Named,
+)
+from massage_rules.knowledge.schema_base import (
+    Nrs as Nrs,
+)
+from massage_rules.knowledge.schema_base import (
+    Phase as Phase,
+)
+from massage_rules.knowledge.schema_base import (
+    PhaseFit as PhaseFit,
+)
+from massage_rules.knowledge.schema_base import (
+    Pressure as Pressure,
+)
+from massage_rules.knowledge.schema_base import (
+    Range as Range,
+)
+from massage_rules.knowledge.schema_base import (
+    RuleId as RuleId,
+)
+from massage_rules.knowledge.schema_base import (
+    Scope as Scope,
+)
+from massage_rules.knowledge.schema_base import (
+    SessionsAdjust as SessionsAdjust,
+)
+from massage_rules.knowledge.schema_base import (
+    SeverityBand as SeverityBand,
+)
+from massage_rules.knowledge.schema_base import (
+    Source as Source,
+)
+from massage_rules.knowledge.schema_base import (
+    Term as Term,
+)
+from massage_rules.knowledge.schema_base import (
+    Text as Text,
+)
+from massage_rules.knowledge.schema_base import (
+    Vocabulary as Vocabulary,
+)
+from massage_rules.knowledge.schema_base import (
+    When as When,
+)
+from massage_rules.knowledge.schema_base import (
+    _finite,
+    _Strict,
+)
+from massage_rules.knowledge.schema_plan import (
+    Advice as Advice,
+)
+from massage_rules.knowledge.schema_plan import (
+    AfterCareAdvice as AfterCareAdvice,
+)
+from massage_rules.knowledge.schema_plan import (
+    Check as Check,
+)
+from massage_rules.knowledge.schema_plan import (
+    MeaningfulChangeSettings as MeaningfulChangeSettings,
+)
+from massage_rules.knowledge.schema_plan import (
+    NoCourse as NoCourse,
+)
+from massage_rules.knowledge.schema_plan import (
+    PhaseDefault as PhaseDefault,
+)
+from massage_rules.knowledge.schema_plan import (
+    PlanModifier as PlanModifier,
+)
+from massage_rules.knowledge.schema_plan import (
+    PlanSettings as PlanSettings,
+)
+from massage_rules.knowledge.schema_plan import (
+    Reassess as Reassess,
+)
+from massage_rules.knowledge.schema_plan import (
+    SeverityStep as SeverityStep,
+)
+from massage_rules.knowledge.schema_plan import (
+    SeveritySteps as SeveritySteps,
+)
+from massage_rules.knowledge.schema_plan import (
+    ShortBlock as ShortBlock,
+)
+from massage_rules.knowledge.schema_plan import (
+    StatusAdvice as StatusAdvice,
+)
+from massage_rules.knowledge.schema_plan import (
+    StatusText as StatusText,
+)
+from massage_rules.knowledge.schema_plan import (
+    TrialMargin as TrialMargin,
+)
 
 
 class Forbid(_Strict):
@@ -219,14 +164,6 @@ class NoMassage(_Strict):
     """No massage at all for now."""
 
     come_back: Text
-
-
-class SessionsAdjust(_Strict):
-    """Move the session estimate; both ends move, the minimum never past the maximum."""
-
-    add_min: int = Field(ge=-20, le=20)
-    add_max: int = Field(ge=-20, le=20)
-    evidence: CourseEvidence | None = None  # did a source test this modifier, or is it consensus?
 
 
 class Ask(_Strict):
@@ -337,153 +274,6 @@ class Condition(Named):
         for weight in value.values():
             _finite(weight)
         return value
-
-
-class PhaseDefault(Dose):
-    """The dose used when no matched complaint sets one."""
-
-    phase: Id
-    sources: list[Id] = Field(min_length=1)
-    evidence: CourseEvidence = "expert_consensus"
-
-
-class SeverityStep(_Strict):
-    """How one severity band moves the base course."""
-
-    band: Id
-    add_min: int = Field(ge=-20, le=20)
-    add_max: int = Field(ge=-20, le=20)
-    text: Text
-
-
-class SeveritySteps(_Strict):
-    """Each severity band's move of the base course; more pain never gives fewer sessions."""
-
-    steps: list[SeverityStep] = Field(min_length=1)
-    evidence: CourseEvidence
-    sources: list[Id] = Field(min_length=1)
-
-
-class NoCourse(_Strict):
-    """When no treatment course is planned: pain in ``band`` and every goal one of ``goals``."""
-
-    band: Id
-    goals: list[Id] = Field(min_length=1)
-    text: Text
-    sources: list[Id] = Field(min_length=1)
-
-
-class ShortBlock(Dose):
-    """A short block instead of a course: every goal one of ``goals`` and no complaint sets a dose."""
-
-    goals: list[Id] = Field(min_length=1)
-    sources: list[Id] = Field(min_length=1)
-    evidence: CourseEvidence = "expert_consensus"
-
-
-class TrialMargin(_Strict):
-    """How far the steps may move a trial's dose: at most ``sessions`` below its minimum or above its maximum."""
-
-    sessions: int = Field(ge=0, le=20)
-    text: Text
-    sources: list[Id] = Field(min_length=1)
-
-
-class PlanModifier(_Strict):
-    """A step that moves the course when ``when`` holds and, if given, the treated body regions are in range."""
-
-    id: RuleId
-    text: Text
-    when: When = When.model_construct()
-    treated_regions: Range | None = None  # how many body regions (area groups of kind 'region') are treated
-    sessions: SessionsAdjust
-    evidence: CourseEvidence
-    sources: list[Id] = Field(min_length=1)
-
-
-class Reassess(_Strict):
-    """How often to re-measure after the first check-in."""
-
-    every_sessions: int = Field(ge=1, le=52)
-    text: Text
-    sources: list[Id] = Field(min_length=1)
-
-
-class MeaningfulChangeSettings(_Strict):
-    """Thresholds for reading progress: the minimal clinically important difference and its mirror."""
-
-    pain_points: int = Field(ge=1, le=10)  # on the 0-10 numeric rating scale
-    pain_percent: int = Field(ge=1, le=100)  # of the starting pain
-    function_points: float = Field(gt=0, le=10)  # on the 0-10 Patient-Specific Functional Scale
-    worsening_points: int = Field(ge=1, le=10)  # a rise this large stops the course
-    recovered_pain_max: int = Field(ge=0, le=10)  # at or below this the goal is met
-    text: Text
-    sources: list[Id] = Field(min_length=1)
-
-
-class Advice(_Strict):
-    """Text for the plan, shown when ``when`` holds and (if given) one of ``techniques`` is offered."""
-
-    id: RuleId
-    text: Text
-    when: When = When.model_construct()
-    techniques: list[Id] | None = None
-    sources: list[Id] = Field(min_length=1)
-
-
-class AfterCareAdvice(Advice):
-    """After-care for the client: what to expect, or what to do for themselves."""
-
-    kind: Literal["expect", "self_care"]
-
-
-class Check(_Strict):
-    """Something to check before the next session, and on which occasion."""
-
-    id: RuleId
-    occasion: Literal["every_session", "adverse_reaction", "new_findings", "check_in"]
-    text: Text
-    sources: list[Id] = Field(min_length=1)
-
-
-class StatusText(_Strict):
-    """What a progress status means for the therapist, with its sources."""
-
-    text: Text
-    sources: list[Id] = Field(min_length=1)
-
-
-class StatusAdvice(_Strict):
-    """One text per progress status."""
-
-    on_track: StatusText
-    ahead: StatusText
-    not_responding: StatusText
-    worsening: StatusText
-    red_flag: StatusText
-
-
-class PlanSettings(_Strict):
-    """Plan defaults and thresholds, and the texts of the plan and of progress reviews.
-
-    Lists merge across files; a later file's ``reassess``, ``meaningful_change`` or
-    ``status_advice`` replaces an earlier one's, so a clinic can tune them.
-    """
-
-    defaults: list[PhaseDefault] = []
-    reassess: Reassess | None = None
-    meaningful_change: MeaningfulChangeSettings | None = None
-    maintenance: list[Advice] = []
-    aftercare: list[AfterCareAdvice] = []
-    warning_signs: list[Advice] = []
-    checks: list[Check] = []
-    status_advice: StatusAdvice | None = None
-    severity: SeveritySteps | None = None
-    no_course: NoCourse | None = None
-    short_block: ShortBlock | None = None
-    trial_margin: TrialMargin | None = None
-    modifiers: list[PlanModifier] = []
-    short_course_max: int | None = Field(default=None, ge=1, le=20)  # courses this short stay as they are
 
 
 class Billing(_Strict):

@@ -14,22 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from massage_rules.knowledge.load import KnowledgeBase, default_knowledge
+from massage_rules.knowledge.rule import CONDITION_FIELDS
 
 __all__ = ["Names", "lower_first", "names_of", "words"]
-
-# The condition fields of a compiled rule: advice with none of them applies to every client.
-_CONDITIONS = (
-    "areas",
-    "causes",
-    "phases",
-    "goals",
-    "conditions",
-    "severity",
-    "days",
-    "area_count",
-    "health_all",
-    "health_any",
-)
 
 
 def words(ident: str) -> str:
@@ -121,7 +108,7 @@ def names_of(knowledge: KnowledgeBase | None) -> Names:
     for advice in kb.plan_settings.advice:
         if advice.techniques is not None:
             advice_techniques[advice.rule.id] = advice.techniques
-        elif all(getattr(advice.rule, name) is None for name in _CONDITIONS):
+        elif all(getattr(advice.rule, name) is None for name in CONDITION_FIELDS):
             general.add(advice.rule.id)
     return Names(
         areas={k: v.name for k, v in kb.areas.items()},
