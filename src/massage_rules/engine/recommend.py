@@ -104,7 +104,9 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     if not blocked:
         avoided, limits = restrictions.avoided(kb), restrictions.limits()
         cited += [item.sources for item in avoided] + [limit.sources for limit in limits]
-        techniques = tuple(rank(fired.rules, restrictions, facts.areas, kb))
+        ranked = rank(fired.rules, restrictions, facts.areas, kb, facts, fired.complaints)
+        techniques = tuple(ranked.techniques)
+        cited.append(ranked.sources)
         asking = open_questions(fired.rules, facts) if techniques else []
         if asking:
             questions, techniques = ask_first(asking, facts, kb, techniques)

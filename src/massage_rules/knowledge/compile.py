@@ -14,6 +14,7 @@ from massage_rules.knowledge.checker import Checker, Located, each, origin, uniq
 from massage_rules.knowledge.course_model import compile_course_model
 from massage_rules.knowledge.packs import apply_overrides
 from massage_rules.knowledge.plan_settings import compile_plan_settings
+from massage_rules.knowledge.ranking import compile_ranking
 from massage_rules.knowledge.rule import CompiledRule, when_fields, with_answer_parts
 from massage_rules.knowledge.screening import check_asks, check_spreads, compile_area_groups, compile_implications
 from massage_rules.models import KnowledgeStamp, PackStamp, SourceRef
@@ -161,6 +162,7 @@ def compile_knowledge(
     check_asks(rules, checker, findings, techniques)
     implications = compile_implications(findings, checker, check_when)
     course_model = compile_course_model(files, checker, cite, check_when, bands, goals)
+    ranking = compile_ranking(files, checker, cite, check_when)
 
     icd10: dict[str, str] = {}
     for ident, item in conditions.items():
@@ -217,6 +219,7 @@ def compile_knowledge(
         area_groups=area_groups,
         implications=implications,
         course_model=course_model,
+        ranking=ranking,
         version=version,
         content_hash=content_hash,
         packs=packs,

@@ -515,6 +515,26 @@ class Override(_Strict):
         return self
 
 
+class LighterFirst(_Strict):
+    """When the pain calls for the lighter of two equally scored techniques first, and why."""
+
+    id: RuleId
+    text: Text
+    when: When
+    sources: list[Id] = Field(min_length=1)
+
+
+class Ranking(_Strict):
+    """How techniques of equal score are ordered after the matched complaint's own preference.
+
+    ``evidence_order`` lists the evidence levels best first; ``lighter_first`` names the
+    profiles (severe or irritable pain) where the lighter technique comes first.
+    """
+
+    evidence_order: list[Evidence] = Field(min_length=1)
+    lighter_first: list[LighterFirst] = []
+
+
 class KnowledgeFile(_Strict):
     """One knowledge file; all sections optional, merged across files."""
 
@@ -529,3 +549,4 @@ class KnowledgeFile(_Strict):
     plan: PlanSettings = PlanSettings.model_construct()
     billing: Billing | None = None
     overrides: list[Override] = []
+    ranking: Ranking | None = None
