@@ -206,6 +206,7 @@ def test_every_rule_condition_is_known_to_the_index() -> None:
         "dose",
         "sessions",
         "ask",
+        "confirm",
         "specificity",
         "reasons",
         "referral",

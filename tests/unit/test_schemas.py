@@ -53,8 +53,9 @@ RESULT_SHAPES = {
     "1.0": "a03ada06fd4dc76b582f3a5f3b3ca32799966fdec975649896689a60234927cb",
     # 1.1 adds: the profile's age and cleared questions, screening_questions, each
     # technique's after_screening and tie_break, the plan's basis, severity_band,
-    # treated_regions and no_course_reason, and each plan step's evidence.
-    "1.1": "b827c92b8f1c6207fd92b802e384078ca933c0380c85a90157958f4c653322cf",
+    # treated_regions and no_course_reason, each plan step's evidence, and the
+    # diagnosis a screening question confirms.
+    "1.1": "69cd05b555b89ea291b8b4f110bcffe18ed77f2e65d9cab3b84e51cc78f1e7c1",
 }
 
 

@@ -96,9 +96,12 @@ class _Masks:
     def build(cls, kb: KnowledgeBase) -> _Masks:
         rules = kb.rules
         full = (1 << len(rules)) - 1
-        # Complaints only a named diagnosis fires, and rules on age: verify's profiles give no age.
+        # Complaints only a named diagnosis fires (also those whose 'confirm' always applies), and
+        # rules on age: verify's profiles give no age.
         no_match = _bits(
-            i for i, r in enumerate(rules) if (r.diagnosis is not None and not r.has_match) or r.age is not None
+            i
+            for i, r in enumerate(rules)
+            if (r.diagnosis is not None and not r.has_match) or r.age is not None or _confirms_always(r)
         )
         needs = _bits(i for i, r in enumerate(rules) if r.conditions is not None)
         complaints = {r.id: 1 << i for i, r in enumerate(rules) if r.kind == "condition"}
@@ -130,7 +133,7 @@ class _Masks:
         )
 
     def phase(self, phase: str) -> int:
-        return self.where(lambda r: r.phases is None or phase in r.phases)
+        return self.where(lambda r: (r.phases is None or phase in r.phases) and not _confirms_in(r, phase))
 
     def goals(self, goals: frozenset[str]) -> int:
         return self.where(lambda r: r.goals is None or not r.goals.isdisjoint(goals))
@@ -177,6 +180,30 @@ class _Masks:
             found = self.where(lambda r: r.conditions is not None and not r.conditions.isdisjoint(ids))
             self._cond_cache[matched] = found
         return found
+
+
+def _confirm_keys(rule: CompiledRule) -> set[str]:
+    confirm = rule.confirm
+    if confirm is None:
+        return set()
+    keys = ("areas", "causes", "phases", "goals", "severity", "days", "health_all", "health_any", "causes_not", "age")
+    return {key for key in keys if getattr(confirm, key) is not None}
+
+
+def _confirms_always(rule: CompiledRule) -> bool:
+    """A complaint whose confirming question always applies: only a named diagnosis matches it."""
+    return rule.confirm is not None and not _confirm_keys(rule)
+
+
+def _confirms_in(rule: CompiledRule, phase: str) -> bool:
+    """A complaint whose confirming question applies in ``phase`` (its only condition): no match from the profile."""
+    confirm = rule.confirm
+    return (
+        confirm is not None
+        and _confirm_keys(rule) == {"phases"}
+        and confirm.phases is not None
+        and phase in confirm.phases
+    )
 
 
 def _bits(indexes: Iterable[int]) -> int:

@@ -107,7 +107,9 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
         ranked = rank(fired.rules, restrictions, facts.areas, kb, facts, fired.complaints)
         techniques = tuple(ranked.techniques)
         cited.append(ranked.sources)
-        asking = open_questions(fired.rules, facts) if techniques else []
+        # A named diagnosis wins: the complaints the profile alone could not confirm are then not asked about.
+        confirming = () if facts.diagnoses else fired.unconfirmed
+        asking = open_questions((*fired.rules, *confirming), facts) if techniques else []
         if asking:
             questions, techniques = ask_first(asking, facts, kb, techniques)
             cited += [question.sources for question in questions]

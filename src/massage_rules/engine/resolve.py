@@ -89,6 +89,7 @@ def _check_cleared(cleared: Sequence[str], knowledge: KnowledgeBase) -> None:
     if not cleared:
         return
     asking = [rule.id for rule in knowledge.rules if rule.ask is not None]
+    asking += [rule.confirm.id for rule in knowledge.rules if rule.confirm is not None]
     for i, rule_id in enumerate(cleared):
         if rule_id not in asking:
             raise _unknown(f"cleared[{i}]", rule_id, "screening question (a rule that asks)", asking)

@@ -294,6 +294,21 @@ class Technique(Named):
         return value
 
 
+class Confirm(_Strict):
+    """The profile cannot show this complaint's defining feature: ask, and match it only once it is named.
+
+    While ``when`` holds (always, if left out) a profile match alone does not match
+    the complaint; the answer asks ``question`` instead (``text`` says why), and
+    ``hold`` names techniques that wait for the answer. A "yes" is given by naming
+    the complaint in the profile's ``conditions``.
+    """
+
+    question: Text
+    text: Text
+    when: When | None = None
+    hold: list[Id] | Literal["all"] = []
+
+
 class Condition(Named):
     """A complaint or diagnosis: how it matches a profile, what it favours, its dose."""
 
@@ -305,6 +320,7 @@ class Condition(Named):
     note: Text | None = None
     text: Text
     sources: list[Id] = Field(min_length=1)
+    confirm: Confirm | None = None  # a defining feature the profile cannot show: ask before matching
 
     @field_validator("favour")
     @classmethod

@@ -188,6 +188,8 @@ def _questions_card(result: Recommendation) -> dict[str, Any]:
     lines = ["**Ask before treating**", ""]
     for number, q in enumerate(result.screening_questions, 1):
         yes = f"record {', '.join(q.findings)}" if q.findings else "refer to a physician"
+        if q.diagnosis is not None:
+            yes = f"record the diagnosis {q.diagnosis}"
         waiting = f" Waiting for the answer: {', '.join(q.holds)}." if q.holds else ""
         lines.append(f"{number}. {q.question} (rule `{q.rule}`)  \n   {q.why} If yes: {yes}.{waiting}")
     links = _cited(result, [s for q in result.screening_questions for s in q.sources])

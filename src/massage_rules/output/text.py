@@ -180,7 +180,10 @@ def render_questions(result: Recommendation) -> list[str]:
             textwrap.fill(f"{q.question} [{q.rule}]", WIDTH, initial_indent=f"  {number}. ", subsequent_indent="     ")
         )
         out.append(_wrap(f"why: {q.why}", "     "))
-        yes = f"give {', '.join(q.findings)} in the profile" if q.findings else "refer to a physician"
+        if q.diagnosis is not None:
+            yes = f"add {q.diagnosis} to the profile's conditions"
+        else:
+            yes = f"give {', '.join(q.findings)} in the profile" if q.findings else "refer to a physician"
         out.append(_wrap(f"if yes: {yes}; if no: add {q.rule} to 'cleared'", "     "))
         if q.holds:
             out.append(_wrap(f"waiting for the answer: {', '.join(q.holds)}", "     "))

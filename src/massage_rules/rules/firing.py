@@ -2,6 +2,9 @@
 
 A rule fires when the client named its complaint as a diagnosis, or when every
 condition of its ``when`` (a complaint's ``match``) holds for the profile. A
+complaint with a ``confirm`` whose pattern holds is the exception: the profile
+cannot show its defining feature, so it is matched only once named, and its
+question is asked instead. A
 condition may name complaints, and a complaint is matched when its own rule
 fires, so firing is a fixed point: the rules that fire are those whose
 conditions hold given the complaints matched by the rules that fire. Conditions
@@ -32,6 +35,7 @@ class Fired:
     rules: tuple[CompiledRule, ...]
     complaints: frozenset[str]
     advice: tuple[int, ...]  # positions in ``knowledge.plan_settings.advice``, in file order
+    unconfirmed: tuple[CompiledRule, ...] = ()  # the confirming questions of complaints left unmatched
 
 
 def fire(facts: Facts, kb: KnowledgeBase) -> Fired:
@@ -39,6 +43,13 @@ def fire(facts: Facts, kb: KnowledgeBase) -> Fired:
     indexes = indexes_of(kb)
     index = indexes.rules
     holding = index.holding(facts)
+    unconfirmed: list[CompiledRule] = []
+    confirming = holding & index.confirming & ~index.named(facts.diagnoses)
+    for position in bits(confirming):  # a profile match alone waits for the complaint's defining feature
+        confirm = kb.rules[position].confirm
+        if confirm is not None and holds(confirm, facts, frozenset()):
+            holding &= ~(1 << position)
+            unconfirmed.append(confirm)
     waiting = holding & index.naming_complaints  # rules that also need a complaint matched
     fired = (holding & ~waiting) | index.named(facts.diagnoses)
     waiting &= ~fired
@@ -55,7 +66,7 @@ def fire(facts: Facts, kb: KnowledgeBase) -> Fired:
     advice_holding = advice_index.holding(facts)
     advice_waiting = advice_holding & advice_index.naming_complaints
     advice = (advice_holding & ~advice_waiting) | (advice_waiting & advice_index.naming(complaints))
-    return Fired(rules, complaints, tuple(bits(advice)))
+    return Fired(rules, complaints, tuple(bits(advice)), tuple(unconfirmed))
 
 
 def holds(rule: CompiledRule, facts: Facts, matched: frozenset[str]) -> bool:
@@ -97,6 +108,8 @@ def unmet_conditions(rule: CompiledRule, facts: Facts, matched: frozenset[str]) 
         out.append(f"needs age {_span(rule.age)}; the profile's is {given}")
     if rule.conditions is not None and rule.conditions.isdisjoint(matched):
         out.append(f"needs the complaint {_names(rule.conditions)}; the profile matched {_names(matched)}")
+    if not out and rule.confirm is not None and holds(rule.confirm, facts, frozenset()):
+        out.append(f"its defining feature is not confirmed: name '{rule.diagnosis}' once this is answered yes")
     return out
 
 
