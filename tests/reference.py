@@ -113,6 +113,8 @@ def conditions_hold(rule: CompiledRule, f: Facts, matched: frozenset[str]) -> bo
         rule.health_any is None or bool(rule.health_any & f.health),
         rule.conditions is None or bool(rule.conditions & matched),
     ]
+    if rule.confirm is not None and all(checks) and conditions_hold(rule.confirm, f, frozenset()):
+        return False  # the complaint's defining feature is still to be confirmed: matched only once named
     return all(checks)
 
 

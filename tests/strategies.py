@@ -28,7 +28,10 @@ def health_entries(kb: mr.KnowledgeBase) -> st.SearchStrategy[str]:
 def profile_fields(kb: mr.KnowledgeBase, *, max_health: int = 3) -> st.SearchStrategy[dict[str, Any]]:
     """Keyword arguments for a :class:`ClientProfile` that the vocabulary allows."""
     phases = sorted(kb.phases)
-    asking = sorted(rule.id for rule in kb.rules if rule.ask is not None)
+    asking = sorted(
+        [rule.id for rule in kb.rules if rule.ask is not None]
+        + [rule.confirm.id for rule in kb.rules if rule.confirm is not None]
+    )
 
     @st.composite
     def fields(draw: st.DrawFn) -> dict[str, Any]:

@@ -15,8 +15,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from massage_rules.cli import admin as _admin
-from massage_rules.cli import suggest as _cli
+from massage_rules.cli import admin as _admin, suggest as _cli
 from massage_rules.knowledge import schema as s
 from massage_rules.knowledge.load import bundled_knowledge_paths, load_knowledge
 from massage_rules.knowledge.yaml_files import load_yaml_text

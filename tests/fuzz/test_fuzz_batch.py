@@ -10,8 +10,7 @@ import io
 import tempfile
 from pathlib import Path
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 import massage_rules as mr
 from massage_rules.cli.batch import run_batch

@@ -9,8 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 import massage_rules as mr
 from massage_rules.cli import suggest as _cli

@@ -157,7 +157,7 @@ def test_carpal_tunnel_with_numbness() -> None:
 
 
 def test_fibromyalgia_avoids_deep_work() -> None:
-    """Widespread chronic pain favours myofascial release at moderate pressure at most, for at least five weeks."""
+    """Diagnosed fibromyalgia favours myofascial release at moderate pressure at most, for at least five weeks."""
     check(
         areas=["full_body"],
         cause="unknown",
@@ -168,7 +168,19 @@ def test_fibromyalgia_avoids_deep_work() -> None:
         max_pressure=3,
         base=("fibromyalgia", 5, 10),
         matched={"fibromyalgia"},
+        conditions=["fibromyalgia"],
     )
+
+
+def test_widespread_pain_asks_before_it_is_called_fibromyalgia() -> None:
+    """From the profile alone fibromyalgia is asked about, not assumed, and deep work waits for the answer."""
+    result = check(areas=["full_body"], cause="unknown", phase="chronic")
+    assert "fibromyalgia" not in {c.id for c in result.conditions}
+    question = next(q for q in result.screening_questions if q.rule == "fibromyalgia.confirm")
+    assert question.diagnosis == "fibromyalgia"
+    for technique in result.techniques:
+        if technique.id in DEEP_WORK:
+            assert "fibromyalgia.confirm" in technique.after_screening
 
 
 def test_tennis_elbow_from_repetitive_strain() -> None:
@@ -180,6 +192,7 @@ def test_tennis_elbow_from_repetitive_strain() -> None:
         top={"cross_fiber_friction"},
         base=("lateral_epicondylitis", 9, 9),
         matched={"lateral_epicondylitis"},
+        conditions=["lateral_epicondylitis"],
     )
     assert any("physical therapist" in n.text for n in result.notes)
 
@@ -252,7 +265,7 @@ def test_subacute_ankle_sprain() -> None:
 
 
 def test_fresh_hamstring_strain() -> None:
-    """A hamstring pulled three days ago at sprint training gets drainage and light work only."""
+    """A hamstring pulled three days ago at sprint training (so named) gets drainage and light work only."""
     check(
         areas=["thigh"],
         cause="sport",
@@ -260,7 +273,30 @@ def test_fresh_hamstring_strain() -> None:
         never=DEEP_WORK | {"sports_massage", "pnf_stretching", "trigger_point"},
         max_pressure=2,
         matched={"hamstring_strain"},
+        conditions=["hamstring_strain"],
     )
+
+
+def test_a_sore_thigh_after_sport_asks_whether_it_is_a_strain() -> None:
+    """From the profile alone a fresh sore thigh is not called a strain: the question first, sports massage waits."""
+    result = check(areas=["thigh"], cause="sport", days_since_onset=3, never=DEEP_WORK, max_pressure=2)
+    assert "hamstring_strain" not in {c.id for c in result.conditions}
+    assert "hamstring_strain.confirm" in {q.rule for q in result.screening_questions}
+    for technique in result.techniques:
+        if technique.id == "sports_massage":
+            assert "hamstring_strain.confirm" in technique.after_screening
+
+
+def test_soreness_after_training_keeps_sports_massage_first() -> None:
+    """A thigh sore the day after the gym, for recovery, is read as muscle soreness: sports massage leads."""
+    result = check(areas=["thigh"], cause="gym", days_since_onset=1, goals=["recovery"], top={"sports_massage"},
+                   top_n=1, matched={"doms_sport_recovery"}, base=("doms_sport_recovery", 1, 2))  # fmt: skip
+    assert "hamstring_strain" not in {c.id for c in result.conditions}
+
+
+def test_a_subacute_thigh_injury_from_sport_is_a_hamstring_strain() -> None:
+    """Two weeks on, muscle soreness is over: the profile alone matches the strain."""
+    check(areas=["thigh"], cause="sport", days_since_onset=14, matched={"hamstring_strain"})
 
 
 def test_plantar_fasciitis_refers_for_joint_mobilisation() -> None:
@@ -271,8 +307,18 @@ def test_plantar_fasciitis_refers_for_joint_mobilisation() -> None:
         phase="chronic",
         top={"trigger_point", "myofascial_release"},
         matched={"plantar_fasciitis"},
+        conditions=["plantar_fasciitis"],
     )
     assert any("joint mobilisation" in n.text for n in result.notes)
+
+
+def test_a_lasting_foot_pain_asks_about_the_heel_before_it_is_plantar_fasciitis() -> None:
+    """A chronic foot pain of unknown cause is not assumed to be plantar fasciitis; the heel question says which."""
+    result = check(areas=["ankle_foot"], cause="unknown", phase="chronic")
+    assert "plantar_fasciitis" not in {c.id for c in result.conditions}
+    assert "plantar_fasciitis.confirm" in {q.rule for q in result.screening_questions}
+    cleared = check(areas=["ankle_foot"], cause="unknown", phase="chronic", cleared=["plantar_fasciitis.confirm"])
+    assert "plantar_fasciitis.confirm" not in {q.rule for q in cleared.screening_questions}
 
 
 def test_frozen_shoulder_refers_for_joint_mobilisation() -> None:

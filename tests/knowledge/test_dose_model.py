@@ -7,6 +7,7 @@ with a trial dose, the phase defaults and the bands are read from the loaded bas
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,40 @@ def test_every_output_says_when_no_course_is_planned() -> None:
     assert all("scheduledTiming" not in activity["detail"] for activity in careplan.get("activity", []))
     plan_card = next(card for card in to_cds_hooks_cards(result) if card["summary"].startswith("Massage"))
     assert "No course of sessions is planned." in plan_card["detail"]
+
+
+ROW = re.compile(r"^\| `(\w+)` \| (\w+), (\w+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \| [^|]+ \|$")
+
+
+def _table() -> list[re.Match[str]]:
+    page = (Path(__file__).parents[2] / "docs" / "clinical-decisions.md").read_text(encoding="utf-8")
+    section = page.split("## Courses by complaint and severity", 1)[1].split("\n## ", 1)[0]
+    return [m for line in section.splitlines() if (m := ROW.match(line))]
+
+
+def test_the_courses_table_covers_every_complaint() -> None:
+    """docs/clinical-decisions.md has one row per complaint."""
+    assert sorted(m.group(1) for m in _table()) == sorted(KB.conditions)
+
+
+@pytest.mark.parametrize("row", _table(), ids=lambda m: m.group(1))
+def test_the_courses_table_is_what_the_library_plans(row: re.Match[str]) -> None:
+    """Each row's trial dose and its mild, moderate and severe courses are what the library plans today."""
+    condition, area, phase, dose, *cells = row.groups()
+    trial = KB.conditions[condition].dose
+    if trial is not None:
+        expected = (
+            f"{trial.sessions_min}"
+            if trial.sessions_min == trial.sessions_max
+            else f"{trial.sessions_min}-{trial.sessions_max}"
+        )
+        assert dose.strip() == expected
+    for band, cell in zip(("mild", "moderate", "severe"), cells, strict=True):
+        plan = _plan(areas=[area], phase=phase, severity=KB.severity_bands[band].nrs, goals=["pain_relief"],
+                     conditions=[condition])  # fmt: skip
+        course = (
+            f"{plan.sessions_min}"
+            if plan.sessions_min == plan.sessions_max
+            else f"{plan.sessions_min}-{plan.sessions_max}"
+        )
+        assert cell.strip() == course, (condition, band)

@@ -251,7 +251,8 @@ def test_every_technique_is_reachable() -> None:
 
 
 def test_every_complaint_is_reachable_by_diagnosis_and_by_profile() -> None:
-    """Each complaint matches when named, and when a profile with no diagnosis fits its `match`."""
+    """Each complaint matches when named; a profile with no diagnosis that fits its `match` matches it, or asks its
+    confirming question when the complaint's defining feature must be confirmed first."""
     for ident, condition in KB.conditions.items():
         named = mr.recommend(_profile(conditions=[ident]), KB)
         assert (ident, "diagnosis") in {(c.id, c.matched_by) for c in named.conditions}
@@ -268,7 +269,9 @@ def test_every_complaint_is_reachable_by_diagnosis_and_by_profile() -> None:
             fields["goals"] = [match.goals[0]]
         fields["health"] = [*(match.health_all or ()), *(match.health_any or ())[:1]]
         inferred = mr.recommend(_profile(**fields), KB)
-        assert (ident, "profile") in {(c.id, c.matched_by) for c in inferred.conditions}, ident
+        matched = (ident, "profile") in {(c.id, c.matched_by) for c in inferred.conditions}
+        asked = f"{ident}.confirm" in {q.rule for q in inferred.screening_questions}
+        assert matched or (condition.confirm is not None and asked), ident
 
 
 def test_every_finding_is_reachable_and_leaves_a_trace() -> None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 import massage_rules as mr
 from massage_rules.knowledge.load import CompiledRule

@@ -5,13 +5,12 @@ from __future__ import annotations
 import math
 import random
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 import massage_rules as mr
 from massage_rules.engine.resolve import resolve_profile
 from massage_rules.rules.firing import fire, holds
-from tests.reference import facts_of, reference_fire, where_applies
+from tests.reference import conditions_hold, facts_of, reference_fire, where_applies
 from tests.strategies import profile_fields, profiles
 
 KB = mr.load_knowledge()
@@ -60,12 +59,36 @@ def test_score_is_the_sum_of_reasons(profile: mr.ClientProfile) -> None:
 
 
 @given(profiles(KB))
-def test_ranking_is_by_score_then_id(profile: mr.ClientProfile) -> None:
-    """Ranks run 1..n, ordered by falling score with ties broken by id."""
+def test_ranking_is_by_score_then_clinical_tie_breaks_never_the_alphabet(profile: mr.ClientProfile) -> None:
+    """Scores fall; equal scores fall by complaint preference, evidence, then (severe or irritable pain) pressure.
+
+    Techniques still equal share a rank (1, 2, 2, 4): no shared score is broken by the
+    id alone. The reference decides on its own whether the lighter technique comes first.
+    """
     result = mr.recommend(profile, KB)
-    keys = [(-t.score, t.id) for t in result.techniques]
+    f = facts_of(profile, KB)
+    matched = reference_fire(profile, KB)[1]
+    lighter = any(conditions_hold(rule, f, matched) for rule in KB.ranking.lighter_first)
+    order = list(KB.ranking.evidence_order)
+
+    def key(t: mr.RankedTechnique) -> tuple[float, float, int, tuple[int, int]]:
+        preference = round(math.fsum(r.points for r in t.reasons if r.effect == "condition"), 6)
+        pressure = (t.pressure_max, t.pressure_min) if lighter else (0, 0)
+        return (-t.score, -preference, order.index(t.evidence) if order else 0, pressure)
+
+    keys = [(key(t), t.id) for t in result.techniques]
     assert keys == sorted(keys)
-    assert [t.rank for t in result.techniques] == list(range(1, len(result.techniques) + 1))
+    for position, technique in enumerate(result.techniques):
+        if position == 0:
+            assert technique.rank == 1
+            continue
+        above = result.techniques[position - 1]
+        if key(above) == key(technique):
+            assert technique.rank == above.rank  # equal in every clinical respect: a shared rank
+        else:
+            assert technique.rank == position + 1
+        if above.score == technique.score:
+            assert technique.tie_break is not None
 
 
 @given(profile_fields(KB), st.randoms(use_true_random=False))

@@ -6,8 +6,7 @@ import datetime as dt
 import random
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import massage_rules as mr
 from tests.strategies import profiles

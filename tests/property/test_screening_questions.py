@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import given
 
 import massage_rules as mr
-from tests.reference import facts_of, reference_fire
+from tests.reference import conditions_hold, facts_of, reference_fire
 from tests.strategies import profiles
 
 KB = mr.load_knowledge()
@@ -34,9 +36,20 @@ def test_every_fired_question_is_asked_first_or_already_answered(profile: mr.Cli
     if stopped or not result.techniques:  # nothing to hold: care stops, or nothing is offered
         assert asked == {}
         return
+    asking = [rule for rule in fired if rule.ask is not None]
+    if not f.diagnoses:  # complaints the profile alone cannot confirm ask their question (a diagnosis wins)
+        matched = reference_fire(profile, KB)[1]
+        for rule in KB.rules:
+            confirm = rule.confirm
+            if confirm is None:
+                continue
+            without = dataclasses.replace(rule, confirm=None)
+            if conditions_hold(without, f, matched) and conditions_hold(confirm, f, frozenset()):
+                asking.append(confirm)
     expected = set()
-    for rule in fired:
-        if rule.ask is None or rule.id in profile.cleared or set(rule.ask.findings) & f.health:
+    for rule in asking:
+        assert rule.ask is not None
+        if rule.id in profile.cleared or set(rule.ask.findings) & f.health:
             continue
         expected.add(rule.id)
         if rule.ask.where == "everywhere":
@@ -47,8 +60,8 @@ def test_every_fired_question_is_asked_first_or_already_answered(profile: mr.Cli
             named = ((rule.health_all or frozenset()) | (rule.health_any or frozenset())) & f.health
             scope = frozenset(area for finding in named for area in (f.tied[finding] or f.areas))
         for technique in result.techniques:
-            named = rule.ask.hold == "all" or technique.id in rule.ask.hold
-            assert (named and _touches(scope, technique)) == (rule.id in technique.after_screening), (
+            named_here = rule.ask.hold == "all" or technique.id in rule.ask.hold
+            assert (named_here and _touches(scope, technique)) == (rule.id in technique.after_screening), (
                 rule.id,
                 technique.id,
             )

@@ -77,10 +77,40 @@ def _run(kb: mr.KnowledgeBase, **change: object) -> mr.Recommendation:
     return mr.recommend(mr.ClientProfile(**fields), kb)  # type: ignore[arg-type]
 
 
-def test_ties_break_by_id(small_kb: mr.KnowledgeBase) -> None:
-    """Equal scores rank by technique id."""
+def test_equal_techniques_share_a_rank(small_kb: mr.KnowledgeBase) -> None:
+    """Equal on score, preference and evidence (no ranking section), two techniques share rank 1; id lists them."""
     result = _run(small_kb)
-    assert [(t.id, t.score, t.rank) for t in result.techniques] == [("firm", 2.0, 1), ("holding", 2.0, 2)]
+    assert [(t.id, t.score, t.rank) for t in result.techniques] == [("firm", 2.0, 1), ("holding", 2.0, 1)]
+    assert result.techniques[0].tie_break is None
+    assert result.techniques[1].tie_break is not None
+    assert "shares rank 1" in result.techniques[1].tie_break
+
+
+RANKING = """ranking:
+  evidence_order: [high, moderate, low, very_low, expert_opinion]
+  lighter_first:
+    - {id: severe_lighter, text: "severe pain, lighter first", when: {severity: {min: 7}}, sources: [src1]}
+"""
+
+
+def _ranked_kb(tmp_path: Path, firm_evidence: str) -> mr.KnowledgeBase:
+    text = MINIMAL.replace("plan:\n", EXTRA.replace("evidence: low", f"evidence: {firm_evidence}") + "plan:\n", 1)
+    path = tmp_path / "kb.yaml"
+    path.write_text(text + RANKING, encoding="utf-8")
+    return mr.load_knowledge([path], bundled=False)
+
+
+def test_ties_break_by_evidence_then_by_lighter_pressure_in_severe_pain(tmp_path: Path) -> None:
+    """Better evidence ranks first; with equal evidence, severe pain puts the lighter technique first, saying why."""
+    kb = _ranked_kb(tmp_path, "moderate")
+    result = _run(kb)
+    assert [(t.id, t.rank) for t in result.techniques] == [("firm", 1), ("holding", 2)]
+    assert "evidence" in (result.techniques[1].tie_break or "")
+    kb = _ranked_kb(tmp_path, "low")
+    mild, severe = _run(kb), _run(kb, severity=8)
+    assert [(t.id, t.rank) for t in mild.techniques] == [("firm", 1), ("holding", 1)]
+    assert [(t.id, t.rank) for t in severe.techniques] == [("holding", 1), ("firm", 2)]
+    assert "severe pain, lighter first" in (severe.techniques[1].tie_break or "")
 
 
 def test_no_massage_blocks_everything(small_kb: mr.KnowledgeBase) -> None:

@@ -15,10 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import massage_rules as mr
-from massage_rules.knowledge import cache as _cache
-from massage_rules.knowledge import load as _knowledge
-from massage_rules.knowledge import reading as _reading
-from massage_rules.knowledge import yaml_files as _yaml
+from massage_rules.knowledge import cache as _cache, load as _knowledge, reading as _reading, yaml_files as _yaml
 from massage_rules.knowledge.schema import KnowledgeFile
 from tests.strategies import profiles
 

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 import massage_rules as mr
 from massage_rules.engine.resolve import resolve_profile
@@ -207,6 +206,7 @@ def test_every_rule_condition_is_known_to_the_index() -> None:
         "dose",
         "sessions",
         "ask",
+        "confirm",
         "specificity",
         "reasons",
         "referral",

@@ -62,8 +62,9 @@ RESULT_SHAPES = {
     "1.1": "874bf377791399b0f8f1c54e43fc6977f5f44e08b9b4a9d6b2134f32af11148b",
     # 1.2 adds: the profile's age and cleared questions, screening_questions, each
     # technique's after_screening and tie_break, the plan's basis, severity_band,
-    # treated_regions and no_course_reason, and each plan step's evidence.
-    "1.2": "0645c9eae6eaaec4b42472cf45856846be36e533e21efbe7d85e5b9416bbac0d",
+    # treated_regions and no_course_reason, each plan step's evidence, and the
+    # diagnosis a screening question confirms.
+    "1.2": "68536a775bc7c51b25121dcf6ac0bec0df5e4220446d89f0358e0f5574b53c7e",
 }
 
 

@@ -8,8 +8,7 @@ import pytest
 
 import massage_rules as mr
 from massage_rules.authoring.verify import unsafe_offers
-from massage_rules.engine import recommend as recommend_module
-from massage_rules.engine import screen as screen_module
+from massage_rules.engine import recommend as recommend_module, screen as screen_module
 from massage_rules.engine.resolve import resolve_profile
 from massage_rules.engine.screen import Placement
 

@@ -127,7 +127,9 @@ def _summary(
     name: str, offered: bool, rank: int | None, score: float, result: Recommendation, obstacles: list[Obstacle]
 ) -> str:
     if offered:
-        head = f"{name} ranks {rank} of {len(result.techniques)} with {score:g} points"
+        shared = sum(1 for t in result.techniques if t.rank == rank) > 1
+        verb = "shares rank" if shared else "ranks"
+        head = f"{name} {verb} {rank} of {len(result.techniques)} with {score:g} points"
         limits = [o for o in obstacles if o.area is not None]
         return head + (f"; not on {', '.join(sorted({o.area for o in limits if o.area}))}" if limits else "")
     first = obstacles[0] if obstacles else None

@@ -106,8 +106,12 @@ def _recommend(profile: ClientProfile, kb: KnowledgeBase) -> Recommendation:
     if not blocked:
         avoided, limits = restrictions.avoided(kb), restrictions.limits()
         cited += [item.sources for item in avoided] + [limit.sources for limit in limits]
-        techniques = tuple(rank(fired.rules, restrictions, facts.areas, kb))
-        asking = open_questions(fired.rules, facts) if techniques else []
+        ranked = rank(fired.rules, restrictions, facts.areas, kb, facts, fired.complaints)
+        techniques = tuple(ranked.techniques)
+        cited.append(ranked.sources)
+        # A named diagnosis wins: the complaints the profile alone could not confirm are then not asked about.
+        confirming = () if facts.diagnoses else fired.unconfirmed
+        asking = open_questions((*fired.rules, *confirming), facts) if techniques else []
         if asking:
             questions, techniques = ask_first(asking, facts, kb, techniques)
             cited += [question.sources for question in questions]

@@ -92,6 +92,7 @@ def _with_implied(facts: Facts, knowledge: KnowledgeBase) -> Facts:
 def _check_cleared(cleared: Sequence[str], knowledge: KnowledgeBase) -> None:
     """Every cleared question names a rule that asks one."""
     asking = [rule.id for rule in knowledge.rules if rule.ask is not None]
+    asking += [rule.confirm.id for rule in knowledge.rules if rule.confirm is not None]
     for i, rule_id in enumerate(cleared):
         if rule_id not in asking:
             raise _unknown(f"cleared[{i}]", rule_id, "screening question (a rule that asks)", asking)

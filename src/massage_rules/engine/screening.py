@@ -52,6 +52,7 @@ def ask_first(
                 findings=tuple(ask.findings),
                 holds=tuple(held),
                 sources=rule.sources,
+                diagnosis=rule.id.removesuffix(".confirm") if rule.kind == "confirm" else None,
             )
         )
     offered = tuple(

@@ -8,6 +8,7 @@ from typing import Any
 from massage_rules.knowledge import schema as s
 from massage_rules.knowledge.course_model import CourseModel
 from massage_rules.knowledge.plan_settings import PlanKnowledge
+from massage_rules.knowledge.ranking import RankingModel
 from massage_rules.knowledge.rule import CompiledRule
 from massage_rules.models import KnowledgeStamp, OverrideStamp, SourceRef
 
@@ -37,6 +38,7 @@ class KnowledgeBase:
         "phases",
         "plan_defaults",
         "plan_settings",
+        "ranking",
         "rules",
         "rules_by_id",
         "severity_bands",
@@ -77,6 +79,7 @@ class KnowledgeBase:
     area_groups: Mapping[str, Mapping[str, frozenset[str]]]  # kind -> area -> the areas sharing a group with it
     implications: tuple[tuple[str, CompiledRule], ...]  # findings the profile's own pattern implies
     course_model: CourseModel  # how severity, goals and modifiers move a course
+    ranking: RankingModel  # how equally scored techniques are ordered
 
     def __init__(self, **parts: Any) -> None:
         for name, value in parts.items():

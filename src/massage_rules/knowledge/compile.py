@@ -15,9 +15,16 @@ from massage_rules.knowledge.course_model import compile_course_model
 from massage_rules.knowledge.pack_files import pack_headers, plan_overrides
 from massage_rules.knowledge.packs import apply_overrides
 from massage_rules.knowledge.plan_settings import compile_plan_settings
+from massage_rules.knowledge.ranking import compile_ranking
 from massage_rules.knowledge.reading import bundled_knowledge_paths
 from massage_rules.knowledge.rule import CompiledRule, when_fields, with_answer_parts
-from massage_rules.knowledge.screening import check_asks, check_spreads, compile_area_groups, compile_implications
+from massage_rules.knowledge.screening import (
+    check_asks,
+    check_spreads,
+    compile_area_groups,
+    compile_implications,
+    confirm_rule,
+)
 from massage_rules.models import KnowledgeStamp, PackStamp, SourceRef
 
 __all__ = ["compile_knowledge"]
@@ -112,6 +119,15 @@ def compile_knowledge(
             checker.ref(item, ident, "technique", tech_id, techniques, "favour", tech_id)
         for i, tech_id in enumerate(cond.forbid):
             checker.ref(item, ident, "technique", tech_id, techniques, "forbid", i)
+        if cond.confirm is not None:
+            if cond.match is None:
+                checker.error(item.where(), "'confirm' needs a 'match': only a profile match can wait for it", ident)
+            if cond.confirm.when is not None:
+                check_when(item, ident, cond.confirm.when, "confirm", "when")
+                if cond.confirm.when.conditions:
+                    checker.error(item.where(), "'confirm.when' may not name complaints", ident)
+            for i, tech_id in enumerate(cond.confirm.hold if cond.confirm.hold != "all" else ()):
+                checker.ref(item, ident, "technique", tech_id, techniques, "confirm", "hold", i)
     _refuse_complaint_cycles(conditions, checker)
 
     for ident, item in rules.items():
@@ -165,6 +181,7 @@ def compile_knowledge(
     check_asks(rules, checker, findings, techniques)
     implications = compile_implications(findings, checker, check_when)
     course_model = compile_course_model(files, checker, cite, check_when, bands, goals)
+    ranking = compile_ranking(files, checker, cite, check_when)
 
     icd10: dict[str, str] = {}
     for ident, item in conditions.items():
@@ -222,6 +239,7 @@ def compile_knowledge(
         area_groups=area_groups,
         implications=implications,
         course_model=course_model,
+        ranking=ranking,
         version=version,
         content_hash=content_hash,
         packs=packs,
@@ -307,6 +325,7 @@ def _condition_rule(item: Located) -> CompiledRule:
         forbid_set=frozenset(cond.forbid) if cond.forbid else None,
         note=cond.note,
         dose=cond.dose,
+        confirm=confirm_rule(cond, origin(item)),
         **fields,
     )
 

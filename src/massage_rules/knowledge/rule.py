@@ -24,6 +24,8 @@ CONDITION_FIELDS = (
     "area_count",
     "health_all",
     "health_any",
+    "causes_not",
+    "age",
 )
 
 
@@ -63,6 +65,7 @@ class CompiledRule:
     dose: s.Dose | None = None
     sessions: s.SessionsAdjust | None = None
     ask: s.Ask | None = None
+    confirm: CompiledRule | None = None  # a complaint's confirming question, as a rule that asks
     specificity: int = 0
     # Answer parts built once at compile time (see _finish): immutable, shared by every answer.
     reasons: tuple[tuple[str, Reason], ...] = ()  # (technique, the reason this rule gives it)

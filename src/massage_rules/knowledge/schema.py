@@ -13,123 +13,47 @@ from pydantic import Field, field_validator, model_validator
 
 from massage_rules.knowledge.schema_base import (
     Area as Area,
-)
-from massage_rules.knowledge.schema_base import (
     AreaGroup as AreaGroup,
-)
-from massage_rules.knowledge.schema_base import (
     CourseEvidence as CourseEvidence,
-)
-from massage_rules.knowledge.schema_base import (
     Cpt as Cpt,
-)
-from massage_rules.knowledge.schema_base import (
     Dose as Dose,
-)
-from massage_rules.knowledge.schema_base import (
     Evidence as Evidence,
-)
-from massage_rules.knowledge.schema_base import (
     Finding as Finding,
-)
-from massage_rules.knowledge.schema_base import (
     Icd10 as Icd10,
-)
-from massage_rules.knowledge.schema_base import (
     Id as Id,
-)
-from massage_rules.knowledge.schema_base import (
     Named as Named,
-)
-from massage_rules.knowledge.schema_base import (
     Nrs as Nrs,
-)
-from massage_rules.knowledge.schema_base import (
     Phase as Phase,
-)
-from massage_rules.knowledge.schema_base import (
     PhaseFit as PhaseFit,
-)
-from massage_rules.knowledge.schema_base import (
     Pressure as Pressure,
-)
-from massage_rules.knowledge.schema_base import (
     Range as Range,
-)
-from massage_rules.knowledge.schema_base import (
     RuleId as RuleId,
-)
-from massage_rules.knowledge.schema_base import (
     Scope as Scope,
-)
-from massage_rules.knowledge.schema_base import (
     SessionsAdjust as SessionsAdjust,
-)
-from massage_rules.knowledge.schema_base import (
     SeverityBand as SeverityBand,
-)
-from massage_rules.knowledge.schema_base import (
     Source as Source,
-)
-from massage_rules.knowledge.schema_base import (
     Term as Term,
-)
-from massage_rules.knowledge.schema_base import (
     Text as Text,
-)
-from massage_rules.knowledge.schema_base import (
     Vocabulary as Vocabulary,
-)
-from massage_rules.knowledge.schema_base import (
     When as When,
-)
-from massage_rules.knowledge.schema_base import (
     _finite,
     _Strict,
 )
 from massage_rules.knowledge.schema_plan import (
     Advice as Advice,
-)
-from massage_rules.knowledge.schema_plan import (
     AfterCareAdvice as AfterCareAdvice,
-)
-from massage_rules.knowledge.schema_plan import (
     Check as Check,
-)
-from massage_rules.knowledge.schema_plan import (
     MeaningfulChangeSettings as MeaningfulChangeSettings,
-)
-from massage_rules.knowledge.schema_plan import (
     NoCourse as NoCourse,
-)
-from massage_rules.knowledge.schema_plan import (
     PhaseDefault as PhaseDefault,
-)
-from massage_rules.knowledge.schema_plan import (
     PlanModifier as PlanModifier,
-)
-from massage_rules.knowledge.schema_plan import (
     PlanSettings as PlanSettings,
-)
-from massage_rules.knowledge.schema_plan import (
     Reassess as Reassess,
-)
-from massage_rules.knowledge.schema_plan import (
     SeverityStep as SeverityStep,
-)
-from massage_rules.knowledge.schema_plan import (
     SeveritySteps as SeveritySteps,
-)
-from massage_rules.knowledge.schema_plan import (
     ShortBlock as ShortBlock,
-)
-from massage_rules.knowledge.schema_plan import (
     StatusAdvice as StatusAdvice,
-)
-from massage_rules.knowledge.schema_plan import (
     StatusText as StatusText,
-)
-from massage_rules.knowledge.schema_plan import (
     TrialMargin as TrialMargin,
 )
 
@@ -256,6 +180,21 @@ class Technique(Named):
         return value
 
 
+class Confirm(_Strict):
+    """The profile cannot show this complaint's defining feature: ask, and match it only once it is named.
+
+    While ``when`` holds (always, if left out) a profile match alone does not match
+    the complaint; the answer asks ``question`` instead (``text`` says why), and
+    ``hold`` names techniques that wait for the answer. A "yes" is given by naming
+    the complaint in the profile's ``conditions``.
+    """
+
+    question: Text
+    text: Text
+    when: When | None = None
+    hold: list[Id] | Literal["all"] = []
+
+
 class Condition(Named):
     """A complaint or diagnosis: how it matches a profile, what it favours, its dose."""
 
@@ -267,6 +206,7 @@ class Condition(Named):
     note: Text | None = None
     text: Text
     sources: list[Id] = Field(min_length=1)
+    confirm: Confirm | None = None  # a defining feature the profile cannot show: ask before matching
 
     @field_validator("favour")
     @classmethod
@@ -365,6 +305,26 @@ class Override(_Strict):
         return self
 
 
+class LighterFirst(_Strict):
+    """When the pain calls for the lighter of two equally scored techniques first, and why."""
+
+    id: RuleId
+    text: Text
+    when: When
+    sources: list[Id] = Field(min_length=1)
+
+
+class Ranking(_Strict):
+    """How techniques of equal score are ordered after the matched complaint's own preference.
+
+    ``evidence_order`` lists the evidence levels best first; ``lighter_first`` names the
+    profiles (severe or irritable pain) where the lighter technique comes first.
+    """
+
+    evidence_order: list[Evidence] = Field(min_length=1)
+    lighter_first: list[LighterFirst] = []
+
+
 class KnowledgeFile(_Strict):
     """One knowledge file; all sections optional, merged across files."""
 
@@ -379,3 +339,4 @@ class KnowledgeFile(_Strict):
     plan: PlanSettings = PlanSettings.model_construct()
     billing: Billing | None = None
     overrides: list[Override] = []
+    ranking: Ranking | None = None

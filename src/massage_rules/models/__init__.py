@@ -6,21 +6,24 @@ normalises ids (``"Lower Back"`` becomes ``"lower_back"``); whether a value is
 known is checked against a knowledge base by :func:`massage_rules.recommend`.
 """
 
-from massage_rules.models.explanation import Explanation, Obstacle, UnmetRule
-from massage_rules.models.explanation import ObstacleKind as ObstacleKind
-from massage_rules.models.profile import SCHEMA_VERSION as SCHEMA_VERSION
-from massage_rules.models.profile import ClientProfile
-from massage_rules.models.profile import Ids as Ids
-from massage_rules.models.profile import normalise_id as normalise_id
+from massage_rules.models.explanation import Explanation, Obstacle, ObstacleKind as ObstacleKind, UnmetRule
+from massage_rules.models.profile import (
+    SCHEMA_VERSION as SCHEMA_VERSION,
+    ClientProfile,
+    Ids as Ids,
+    normalise_id as normalise_id,
+)
 from massage_rules.models.result import (
     AfterCare,
     Avoidance,
+    AvoidanceKind as AvoidanceKind,
     BillingUnits,
     KnowledgeStamp,
     MatchedCondition,
     MeaningfulChange,
     NoMassageNow,
     Note,
+    Outcome as Outcome,
     OverrideStamp,
     PackStamp,
     Plan,
@@ -29,23 +32,13 @@ from massage_rules.models.result import (
     PressureLimit,
     RankedTechnique,
     Reason,
+    ReasonEffect as ReasonEffect,
     Recommendation,
     Referral,
+    SafetyEffect as SafetyEffect,
     ScreeningQuestion,
     SourceRef,
     switched_off_warning,
-)
-from massage_rules.models.result import (
-    AvoidanceKind as AvoidanceKind,
-)
-from massage_rules.models.result import (
-    Outcome as Outcome,
-)
-from massage_rules.models.result import (
-    ReasonEffect as ReasonEffect,
-)
-from massage_rules.models.result import (
-    SafetyEffect as SafetyEffect,
 )
 
 __all__ = [

@@ -5,8 +5,7 @@ import math
 import numbers
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Sequence, Set as AbstractSet
 from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeAlias
 
 from pydantic import (

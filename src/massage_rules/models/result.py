@@ -72,8 +72,8 @@ class RankedTechnique(_Frozen):
 class ScreeningQuestion(_Frozen):
     """A question to ask before treating, raised by the profile's own pattern, and what a "yes" means.
 
-    ``findings`` are the health findings a "yes" stands for: give them in the
-    profile and ask again. Once asked and answered "no", list the rule id in the
+    ``findings`` are the health findings a "yes" stands for, or ``diagnosis`` the
+    complaint it confirms: give them in the profile and ask again. Once asked and answered "no", list the rule id in the
     profile's ``cleared``. ``holds`` names the offered techniques that wait for
     the answer.
     """
@@ -84,6 +84,7 @@ class ScreeningQuestion(_Frozen):
     findings: tuple[str, ...]
     holds: tuple[str, ...]
     sources: tuple[str, ...]
+    diagnosis: str | None = None  # a "yes" names this complaint: give it in the profile's conditions
 
 
 class Avoidance(_Frozen):

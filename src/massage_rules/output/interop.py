@@ -248,6 +248,8 @@ def _questions_card(result: Recommendation) -> CdsHooksCard:
     lines = ["**Ask before treating**", ""]
     for number, q in enumerate(result.screening_questions, 1):
         yes = f"record {', '.join(q.findings)}" if q.findings else "refer to a physician"
+        if q.diagnosis is not None:
+            yes = f"record the diagnosis {q.diagnosis}"
         waiting = f" Waiting for the answer: {', '.join(q.holds)}." if q.holds else ""
         lines.append(
             f"{number}. {markdown(q.question)} (rule `{q.rule}`)  \n   {markdown(q.why)} If yes: {yes}.{waiting}"

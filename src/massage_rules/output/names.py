@@ -41,6 +41,7 @@ class Names:
     phases: Mapping[str, str] = field(default_factory=dict)
     findings: Mapping[str, str] = field(default_factory=dict)
     techniques: Mapping[str, str] = field(default_factory=dict)
+    conditions: Mapping[str, str] = field(default_factory=dict)  # complaint id -> its name
     descriptions: Mapping[str, str] = field(default_factory=dict)  # technique id -> what it is, in words
     rule_findings: Mapping[str, frozenset[str]] = field(default_factory=dict)  # rule id -> findings it needs
     rule_kinds: Mapping[str, str] = field(default_factory=dict)  # rule id -> "rule", "condition", "technique"
@@ -67,6 +68,10 @@ class Names:
     def technique(self, ident: str) -> str:
         """A technique's name: ``Dry cupping``."""
         return self.techniques.get(ident) or words(ident)
+
+    def condition(self, ident: str) -> str:
+        """A complaint's name: ``Plantar fasciitis``."""
+        return self.conditions.get(ident) or words(ident)
 
     def finding(self, entry: str) -> str:
         """A health entry (``finding`` or ``finding@area``) in words: ``Varicose veins (calf)``."""
@@ -117,6 +122,7 @@ def names_of(knowledge: KnowledgeBase | None) -> Names:
         phases={k: v.name for k, v in kb.phases.items()},
         findings={k: v.name for k, v in kb.findings.items()},
         techniques={k: v.name for k, v in kb.techniques.items()},
+        conditions={k: v.name for k, v in kb.conditions.items()},
         descriptions={k: v.description for k, v in kb.techniques.items() if v.description},
         rule_findings=rule_findings,
         rule_kinds={rule.id: rule.kind for rule in kb.rules},

@@ -94,12 +94,16 @@ def _client(result: Recommendation, names: Names, out: Lines, *, top: int | None
 
 
 def shared_ranks(techniques: tuple[RankedTechnique, ...] | list[RankedTechnique]) -> list[str]:
-    """Each technique's rank as shown: ``=3`` when it ties with a neighbour (the same rank, or the same score)."""
+    """Each technique's rank as shown: ``=3`` when it shares its rank with a neighbour.
+
+    Equal scores alone do not tie: the engine breaks them on clinical grounds
+    (see ``tie_break``) and gives the same rank only to techniques still equal.
+    """
     ranks: list[int] = []
     tied = [False] * len(techniques)
     for i, t in enumerate(techniques):
         prev = techniques[i - 1] if i else None
-        if prev is not None and (t.rank == prev.rank or t.score == prev.score):
+        if prev is not None and t.rank == prev.rank:
             ranks.append(ranks[-1])
             tied[i - 1] = tied[i] = True
         else:
@@ -136,7 +140,10 @@ def _techniques(
     out.add(heading, hang="  ")
     pad = max(len(t.name) for t in shown)
     several = len(result.profile.areas) > 1
+    above: RankedTechnique | None = None
     for t, rank in zip(shown, ranks, strict=False):
+        shares_above = above is not None and above.rank == t.rank
+        above = t
         where = ""
         if several and len(t.areas) < len(result.profile.areas):
             where = "on " + names.areas_in_words(t.areas)
@@ -161,13 +168,16 @@ def _techniques(
                 out.add(f"{r.points:+g} {_reason_words(r)} [{r.rule}; {', '.join(r.sources)}]", " " * 6, " " * 9)
         else:
             out.add(", ".join(f"{_reason_words(r)} {r.points:+g}" for r in t.reasons), " " * 6)
-        _technique_extras(result, t, out)
+        _technique_extras(result, t, out, shares_above=shares_above, full=full)
     out.blank()
     return shown
 
 
-def _technique_extras(result: Recommendation, t: RankedTechnique, out: Lines) -> None:
-    """The lines under a technique beyond its reasons: the questions it waits for, and how a tie was broken."""
+def _technique_extras(
+    result: Recommendation, t: RankedTechnique, out: Lines, *, shares_above: bool, full: bool
+) -> None:
+    """The lines under a technique beyond its reasons: the questions it waits for, and how a tie was broken
+    (a rank shared with the technique above shows as "=", so those words wait for --full)."""
     if t.after_screening:
         asked = result.screening_questions
         if len(asked) == 1:
@@ -181,7 +191,7 @@ def _technique_extras(result: Recommendation, t: RankedTechnique, out: Lines) ->
             several = len(places) > 1
             which = f"the {and_list(places)} question{'s' if several else ''} above {'are' if several else 'is'}"
         out.add(f"only once {which} answered no", " " * 6)
-    if t.tie_break:
+    if t.tie_break and (full or not shares_above):
         out.add(f"order: {t.tie_break}", " " * 6)
 
 

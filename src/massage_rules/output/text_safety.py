@@ -45,11 +45,17 @@ def _questions(result: Recommendation, names: Names, out: Lines, *, full: bool) 
         out.add(q.question + (f" [{q.rule}]" if full else ""), "  ? ", "    ")
         if full:  # why, and the ids to give in the profile
             out.add(f"why: {q.why}", "    ", "      ")
-            yes = f"give {and_list(list(q.findings), 'or')} in its health" if q.findings else "refer to a physician"
+            if q.diagnosis is not None:
+                yes = f"add {q.diagnosis} to its conditions"
+            else:
+                yes = f"give {and_list(list(q.findings), 'or')} in its health" if q.findings else "refer to a physician"
             out.add(f"if yes: {yes}; if no: add {q.rule} to its cleared", "    ", "      ")
         else:
             found = and_list([lower_first(names.finding(f)) for f in q.findings], "or")
-            yes = f"record {found}" if q.findings else "refer"
+            if q.diagnosis is not None:
+                yes = f"record the diagnosis {names.condition(q.diagnosis)}"
+            else:
+                yes = f"record {found}" if q.findings else "refer"
             out.add(f"if yes: {yes}; if no: mark the question cleared", "    ", "      ")
         if q.holds:
             out.add(f"waiting for the answer: {', '.join(names.technique(t) for t in q.holds)}", "    ", "      ")

@@ -2,7 +2,9 @@
 
 A rule fires when the client named its complaint as a diagnosis, or when every
 condition of its ``when`` (a complaint's ``match``) holds for the profile. A
-condition may name complaints, and a complaint is matched when its own rule
+complaint with a ``confirm`` whose pattern holds is the exception: the profile
+cannot show its defining feature, so it is matched only once named, and its
+question is asked instead. A condition may name complaints, and a complaint is matched when its own rule
 fires, so firing is a fixed point: the rules that fire are those whose
 conditions hold given the complaints matched by the rules that fire. Conditions
 only ever ask for a complaint to be matched, never for one to be absent, so the
@@ -33,6 +35,7 @@ class Fired(NamedTuple):
     rules: tuple[CompiledRule, ...]
     complaints: frozenset[str]
     advice: tuple[int, ...]  # positions in ``knowledge.plan_settings.advice``, in file order
+    unconfirmed: tuple[CompiledRule, ...] = ()  # the confirming questions of complaints left unmatched
 
 
 def fire(facts: Facts, kb: KnowledgeBase) -> Fired:
@@ -40,6 +43,15 @@ def fire(facts: Facts, kb: KnowledgeBase) -> Fired:
     indexes = indexes_of(kb)
     index = indexes.rules
     holding = index.holding(facts)
+    unconfirmed: list[CompiledRule] = []
+    confirming = holding & index.confirming
+    if confirming and facts.diagnoses:
+        confirming &= ~index.named(facts.diagnoses)
+    for position in bits(confirming):  # a profile match alone waits for the complaint's defining feature
+        confirm = kb.rules[position].confirm
+        if confirm is not None and holds(confirm, facts, frozenset()):
+            holding &= ~(1 << position)
+            unconfirmed.append(confirm)
     waiting = holding & index.naming_complaints  # rules that also need a complaint matched
     fired = holding & ~waiting
     if facts.diagnoses:
@@ -54,7 +66,7 @@ def fire(facts: Facts, kb: KnowledgeBase) -> Fired:
     rules = tuple(map(kb.rules.__getitem__, bits(fired)))
     complaint_rules = fired & index.complaint_rules
     complaints = frozenset(kb.rules[i].id for i in bits(complaint_rules)) if complaint_rules else _NONE
-    return Fired(rules, complaints, _advice_holding(facts, complaints, indexes.advice))
+    return Fired(rules, complaints, _advice_holding(facts, complaints, indexes.advice), tuple(unconfirmed))
 
 
 def _advice_holding(facts: Facts, complaints: frozenset[str], index: RuleIndex) -> tuple[int, ...]:
@@ -105,6 +117,8 @@ def unmet_conditions(rule: CompiledRule, facts: Facts, matched: frozenset[str]) 
         out.append(f"needs age {_span(rule.age)}; the profile's is {given}")
     if rule.conditions is not None and rule.conditions.isdisjoint(matched):
         out.append(f"needs the complaint {_names(rule.conditions)}; the profile matched {_names(matched)}")
+    if not out and rule.confirm is not None and holds(rule.confirm, facts, frozenset()):
+        out.append(f"its defining feature is not confirmed: name '{rule.diagnosis}' once this is answered yes")
     return out
 
 

@@ -146,6 +146,7 @@ class RuleIndex:
         self.on_conditions = 0  # rules that may fire on their conditions (not only on a named diagnosis)
         self.naming_complaints = 0  # rules whose conditions name complaints
         self.complaint_rules = 0  # the rules of complaints: when one fires, its complaint is matched
+        self.confirming = 0  # complaints a profile match alone does not match while their question is open
         for position, rule in enumerate(rules):
             bit = 1 << position
             for finding in rule.health_all or ():
@@ -160,6 +161,8 @@ class RuleIndex:
                 self.naming_complaints |= bit
             if rule.kind == "condition":
                 self.complaint_rules |= bit
+            if rule.confirm is not None:
+                self.confirming |= bit
 
     def holding(self, facts: Facts) -> int:
         """The rules whose conditions hold for ``facts``, complaints aside (a rule naming any is included)."""

@@ -25,10 +25,11 @@ __all__ = ["Reading", "Space", "may_fire", "plan_regions", "reading_rules"]
 
 
 def reading_rules(kb: KnowledgeBase, *, plan: bool) -> list[CompiledRule]:
-    """Conditions beyond the rules' that an answer reads: the patterns that imply findings, and (``plan``) the
-    plan modifiers' conditions. They cut the space like rules do."""
-    implied = [rule for _, rule in kb.implications]
-    return implied + [modifier.rule for modifier in kb.course_model.modifiers] if plan else implied
+    """Conditions beyond the rules' that an answer reads: the patterns that imply findings, the patterns in which
+    a complaint waits for its confirming question, and (``plan``) the plan modifiers' conditions. They cut the
+    space like rules do."""
+    read = [rule for _, rule in kb.implications] + [rule.confirm for rule in kb.rules if rule.confirm is not None]
+    return read + [modifier.rule for modifier in kb.course_model.modifiers] if plan else read
 
 
 def plan_regions(kb: KnowledgeBase) -> Regions | None:
