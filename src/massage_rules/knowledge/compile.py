@@ -11,6 +11,7 @@ from massage_rules.errors import KnowledgeError
 from massage_rules.knowledge import schema as s
 from massage_rules.knowledge.base import KnowledgeBase
 from massage_rules.knowledge.checker import Checker, Located, each, origin, unique
+from massage_rules.knowledge.complaints import check_confirm, confirm_rule, refuse_complaint_cycles
 from massage_rules.knowledge.course_model import compile_course_model
 from massage_rules.knowledge.pack_files import pack_headers, plan_overrides
 from massage_rules.knowledge.packs import apply_overrides
@@ -18,13 +19,7 @@ from massage_rules.knowledge.plan_settings import compile_plan_settings
 from massage_rules.knowledge.ranking import compile_ranking
 from massage_rules.knowledge.reading import bundled_knowledge_paths
 from massage_rules.knowledge.rule import CompiledRule, when_fields, with_answer_parts
-from massage_rules.knowledge.screening import (
-    check_asks,
-    check_spreads,
-    compile_area_groups,
-    compile_implications,
-    confirm_rule,
-)
+from massage_rules.knowledge.screening import check_asks, check_spreads, compile_area_groups, compile_implications
 from massage_rules.models import KnowledgeStamp, PackStamp, SourceRef
 
 __all__ = ["compile_knowledge"]
@@ -119,16 +114,8 @@ def compile_knowledge(
             checker.ref(item, ident, "technique", tech_id, techniques, "favour", tech_id)
         for i, tech_id in enumerate(cond.forbid):
             checker.ref(item, ident, "technique", tech_id, techniques, "forbid", i)
-        if cond.confirm is not None:
-            if cond.match is None:
-                checker.error(item.where(), "'confirm' needs a 'match': only a profile match can wait for it", ident)
-            if cond.confirm.when is not None:
-                check_when(item, ident, cond.confirm.when, "confirm", "when")
-                if cond.confirm.when.conditions:
-                    checker.error(item.where(), "'confirm.when' may not name complaints", ident)
-            for i, tech_id in enumerate(cond.confirm.hold if cond.confirm.hold != "all" else ()):
-                checker.ref(item, ident, "technique", tech_id, techniques, "confirm", "hold", i)
-    _refuse_complaint_cycles(conditions, checker)
+        check_confirm(item, ident, checker, check_when, techniques)
+    refuse_complaint_cycles(conditions, checker)
 
     for ident, item in rules.items():
         plain: s.Rule = item.value
@@ -373,37 +360,3 @@ def _check_synonyms(table: Mapping[str, Located], kind: str, checker: Checker) -
                 checker.error(where, f"synonym '{word}' is {whose}; a synonym must be a different word", ident)
             elif owners.setdefault(word, ident) != ident:
                 checker.error(where, f"synonym '{word}' is already a synonym of {kind} '{owners[word]}'", ident)
-
-
-def _refuse_complaint_cycles(conditions: Mapping[str, Located], checker: Checker) -> None:
-    """Report every complaint that matches through itself: a cycle could only ever fire by a named diagnosis.
-
-    Firing is a fixed point over complaints matched through complaints; a cycle
-    is almost always a slip, and it would leave each of its complaints silently
-    unmatchable from the profile. Reported once per cycle, at its first complaint.
-    """
-    needs = {
-        ident: sorted(set(item.value.match.conditions or ()) & conditions.keys())
-        for ident, item in conditions.items()
-        if item.value.match is not None
-    }
-    reported: set[frozenset[str]] = set()
-    for start in sorted(needs):
-        path = [start]
-        stack = [iter(needs[start])]
-        while stack:
-            step = next(stack[-1], None)
-            if step is None:
-                stack.pop()
-                path.pop()
-            elif step == start:
-                cycle = frozenset(path)
-                if cycle not in reported:
-                    reported.add(cycle)
-                    item = conditions[start]
-                    where = Located(None, item.file, item.data, (*item.loc, "match", "conditions")).where()
-                    loop = " -> ".join([*path, start])
-                    checker.error(where, f"complaints match each other in a cycle ({loop}); break it", start)
-            elif step not in path and step in needs:
-                path.append(step)
-                stack.append(iter(needs[step]))

@@ -15,9 +15,9 @@ from typing import Any
 
 from massage_rules.knowledge import schema as s
 from massage_rules.knowledge.checker import Checker, Located, each, origin
-from massage_rules.knowledge.rule import CompiledRule, when_fields, with_answer_parts
+from massage_rules.knowledge.rule import CompiledRule, when_fields
 
-__all__ = ["check_asks", "check_spreads", "compile_area_groups", "compile_implications", "confirm_rule"]
+__all__ = ["check_asks", "check_spreads", "compile_area_groups", "compile_implications"]
 
 AreaGroups = Mapping[str, Mapping[str, frozenset[str]]]  # kind -> area -> the areas sharing a group with it
 
@@ -109,24 +109,3 @@ def check_asks(
                 checker.ref(item, ident, "technique", tech, techniques, "ask", "hold", i)
         if ask.where == "finding_areas" and not (rule.when.health_all or rule.when.health_any):
             checker.error(item.where(), "'ask.where: finding_areas' needs a health condition in 'when'", ident)
-
-
-def confirm_rule(cond: s.Condition, at: str) -> CompiledRule | None:
-    """A complaint's confirming question as a rule that asks: its ``when`` is when the question is needed."""
-    confirm = cond.confirm
-    if confirm is None:
-        return None
-    fields = when_fields(confirm.when) if confirm.when is not None else {}
-    return with_answer_parts(
-        CompiledRule(
-            id=f"{cond.id}.confirm",
-            text=confirm.text,
-            sources=tuple(cond.sources),
-            origin=at,
-            kind="confirm",
-            effect_label="score",
-            label=cond.name,
-            ask=s.Ask.model_construct(question=confirm.question, findings=[], hold=confirm.hold, where="problem_areas"),
-            **fields,
-        )
-    )

@@ -1,4 +1,4 @@
-"""A recommendation in the shapes clinic software speaks: HL7 CDS Hooks cards and a FHIR R4 CarePlan.
+"""A recommendation in the shapes clinic software speaks: HL7 CDS Hooks cards, and a FHIR R4 CarePlan (``fhir``).
 
 Both are plain JSON-ready dicts, built only from the result, so the same result
 always gives the same output (ids are UUID5s of the content). Their shapes are
@@ -12,32 +12,28 @@ this client comes first in both.
 
 from __future__ import annotations
 
-import html
-import json
-import uuid
 from collections import defaultdict
-from collections.abc import Callable
-from fractions import Fraction
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
-from massage_rules._codes import is_icd10_code
-from massage_rules.models import OverrideStamp, Plan, Recommendation, Referral
+from massage_rules.models import OverrideStamp, Recommendation, Referral
+from massage_rules.output.fhir import (
+    CPT_SYSTEM,
+    ICD10CM_SYSTEM,
+    content_uuid,
+    plan_words,
+    sessions_words,
+    subject_reference,
+    to_fhir_careplan,
+)
 from massage_rules.output.interop_types import (
     CdsHooksCard,
     CdsHooksCoding,
     CdsHooksLink,
     CdsHooksSource,
     CdsHooksSuggestion,
-    FhirActivity,
-    FhirActivityDetail,
-    FhirAnnotation,
     FhirCarePlan,
-    FhirCodeableConcept,
-    FhirCoding,
-    FhirNarrative,
     FhirReference,
     FhirServiceRequest,
-    FhirTiming,
 )
 from massage_rules.output.markup import effects_in_words, markdown, web_url
 
@@ -51,12 +47,9 @@ __all__ = [
     "to_fhir_careplan",
 ]
 
-CPT_SYSTEM: Final = "http://www.ama-assn.org/go/cpt"
-ICD10CM_SYSTEM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
 OVERRIDE_REASON_SYSTEM: Final = "urn:massage-rules:override-reason"
 SUMMARY_LIMIT: Final = 140  # CDS Hooks: "<140 characters"
 TOP_TECHNIQUES: Final = 3
-_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "urn:massage-rules")
 
 # Why a clinician may dismiss a card; shown by the EHR when a card is overridden.
 OVERRIDE_REASONS: Final = (
@@ -67,33 +60,12 @@ OVERRIDE_REASONS: Final = (
 )
 
 
-def _content_uuid(kind: str, content: Any) -> str:
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return str(uuid.uuid5(_NAMESPACE, f"{kind}:{text}"))
-
-
 def _summary(text: str) -> str:
     """Shorten to under 140 characters at a word boundary, marking the cut."""
     if len(text) < SUMMARY_LIMIT:
         return text
     cut = text[: SUMMARY_LIMIT - 2].rsplit(" ", 1)[0].rstrip(" ,;:")
     return cut + "…"
-
-
-def _sessions(low: int, high: int) -> str:
-    if high == 0:
-        return "no course of"
-    return f"{low}" if low == high else f"{low}-{high}"
-
-
-def _plan_words(plan: Plan, escape: Callable[[str], str]) -> str:
-    """The plan in one sentence; a plan of no course says why (the knowledge's words through ``escape``)."""
-    if plan.no_course_reason is not None:
-        return f"No course of sessions is planned. {escape(plan.no_course_reason.text)}"
-    return (
-        f"{_sessions(plan.sessions_min, plan.sessions_max)} sessions, {plan.sessions_per_week:g} a week, "
-        f"{plan.session_minutes} min each; check progress after session {plan.check_in_after_sessions}."
-    )
 
 
 def _cited(result: Recommendation, source_ids: tuple[str, ...] | list[str]) -> list[CdsHooksLink]:
@@ -143,7 +115,7 @@ def _card(
         del card["suggestions"], card["selectionBehavior"]
     if not links:
         del card["links"]
-    card["uuid"] = _content_uuid("card", {k: v for k, v in card.items() if k != "uuid"})
+    card["uuid"] = content_uuid("card", {k: v for k, v in card.items() if k != "uuid"})
     return card
 
 
@@ -178,12 +150,13 @@ def _plan_detail(result: Recommendation) -> str:
     lines = ["| Rank | Technique | CPT | Pressure (0-5) | Areas | Score |", "|---|---|---|---|---|---|"]
     for t in result.techniques:
         where = ", ".join(t.areas) + (f" (skip {', '.join(t.skip_areas)})" if t.skip_areas else "")
+        rank = f"={t.rank}" if sum(u.rank == t.rank for u in result.techniques) > 1 else str(t.rank)
         lines.append(
-            f"| {t.rank} | {markdown(t.name)} | {t.cpt} | {t.pressure_min}-{t.pressure_max} | {where} | {t.score:g} |"
+            f"| {rank} | {markdown(t.name)} | {t.cpt} | {t.pressure_min}-{t.pressure_max} | {where} | {t.score:g} |"
         )
     if result.plan is not None:
         p = result.plan
-        lines += ["", f"**Plan:** {_plan_words(p, markdown)}"]
+        lines += ["", f"**Plan:** {plan_words(p, markdown)}"]
         if p.billing is not None:
             codes = f" of {', '.join(p.billing.cpt)}" if p.billing.cpt else ""
             lines += ["", f"**Billing:** {p.billing.units} unit(s){codes} per session (rule `{p.billing.rule}`)."]
@@ -222,7 +195,7 @@ def _suggestion(result: Recommendation, rank: int, subject: FhirReference) -> Cd
         "isRecommended": rank == 0,
         "actions": [{"type": "create", "description": f"Order {t.name} (CPT {t.cpt})", "resource": service}],
     }
-    suggestion["uuid"] = _content_uuid("suggestion", {k: v for k, v in suggestion.items() if k != "uuid"})
+    suggestion["uuid"] = content_uuid("suggestion", {k: v for k, v in suggestion.items() if k != "uuid"})
     return suggestion
 
 
@@ -232,7 +205,7 @@ def _plan_card(result: Recommendation, subject: FhirReference) -> CdsHooksCard:
     names = ", ".join(t.name for t in top)
     summary = f"Massage: {names}"
     if result.plan is not None:
-        summary += f"; {_sessions(result.plan.sessions_min, result.plan.sessions_max)} sessions"
+        summary += f"; {sessions_words(result.plan.sessions_min, result.plan.sessions_max)} sessions"
     return _card(
         result,
         summary + (" (adjusted for safety)" if adjusted else ""),
@@ -264,10 +237,6 @@ def _questions_card(result: Recommendation) -> CdsHooksCard:
     )
 
 
-def _subject(subject: str | None) -> FhirReference:
-    return {"reference": subject} if subject else {"display": "the client"}
-
-
 def to_cds_hooks_cards(result: Recommendation, *, subject: str | None = None) -> list[CdsHooksCard]:
     """The result as HL7 CDS Hooks cards, most urgent first.
 
@@ -291,149 +260,9 @@ def to_cds_hooks_cards(result: Recommendation, *, subject: str | None = None) ->
         )
         cards.append(_card(result, f"No massage now: {nm.reason}", "warning", detail, _cited(result, nm.sources)))
     if result.techniques:
-        cards.append(_plan_card(result, _subject(subject)))
+        cards.append(_plan_card(result, subject_reference(subject)))
     elif result.outcome == "nothing_suitable":
         summary = "No massage technique in the knowledge base fits this client"
         cards.append(_card(result, summary, "info", _plan_detail(result), []))
     order = {"critical": 0, "warning": 1, "info": 2}
     return sorted(cards, key=lambda c: order[c["indicator"]])
-
-
-def _timing(result: Recommendation) -> FhirTiming | None:
-    plan = result.plan
-    if plan is None or plan.sessions_max == 0:  # no course planned: nothing to schedule
-        return None
-    per_week = Fraction(plan.sessions_per_week).limit_denominator(14)
-    return {
-        "repeat": {
-            "count": plan.sessions_min,
-            "countMax": plan.sessions_max,
-            "frequency": per_week.numerator,
-            "period": per_week.denominator,
-            "periodUnit": "wk",
-            "duration": plan.session_minutes,
-            "durationUnit": "min",
-        }
-    }
-
-
-def _narrative(result: Recommendation, activities: list[FhirActivity]) -> FhirNarrative:
-    """The human-readable XHTML a FHIR resource should carry, so any EHR can show the plan."""
-    parts = [
-        f"<p><strong>Safety rule {html.escape(o.rule)} is switched off by pack {html.escape(str(o.pack))}: "
-        f"{html.escape(o.reason)}</strong></p>"
-        for o in result.safety_overrides
-    ]
-    parts.append(f"<p>Medical massage plan: {html.escape(result.outcome.replace('_', ' '))}.</p>")
-    if result.plan is not None:
-        parts.append(f"<p>{_plan_words(result.plan, html.escape)}</p>")
-    if activities:
-        items = "".join(f"<li>{html.escape(a['detail']['description'])}</li>" for a in activities)
-        parts.append(f"<ul>{items}</ul>")
-    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{"".join(parts)}</div>'}
-
-
-def _reason_codes(result: Recommendation) -> list[FhirCodeableConcept]:
-    """The client's own ICD-10-CM codes, coded; complaints named by id or inferred, as text only.
-
-    A complaint inferred from the profile is not coded: its codes in the knowledge
-    may carry a side or an encounter the client never stated.
-    """
-    given = [c for c in result.profile.conditions if is_icd10_code(c)]
-    names = {code: c.name for c in result.conditions for code in c.icd10}
-    reasons: list[FhirCodeableConcept] = []
-    for code in given:
-        coding: FhirCoding = {"system": ICD10CM_SYSTEM, "code": code}
-        if code in names:
-            coding["display"] = names[code]
-        reasons.append({"coding": [coding]})
-    coded = {names[code] for code in given if code in names}
-    reasons += [{"text": c.name} for c in result.conditions if c.name not in coded]
-    return reasons
-
-
-def to_fhir_careplan(result: Recommendation, *, subject: str | None = None) -> FhirCarePlan:
-    """The result as a FHIR R4 CarePlan (a JSON-ready dict): one activity per offered technique.
-
-    Offered techniques are ``ServiceRequest`` activities coded in CPT, with the
-    plan's schedule and the matched ICD-10-CM codes as reasons; techniques ruled
-    out everywhere are ``doNotPerform`` activities; a referral is an activity of
-    its own. The plan is a ``draft`` ``proposal``: a therapist confirms it.
-    """
-    reasons = _reason_codes(result)
-    timing = _timing(result)
-    activities: list[FhirActivity] = []
-    for referral in result.referrals:
-        activities.append(
-            {
-                "detail": {
-                    "kind": "ServiceRequest",
-                    "status": "not-started",
-                    "description": f"{referral.urgency.capitalize()} referral to a physician: {referral.reason}",
-                }
-            }
-        )
-    for t in result.techniques:
-        where = ", ".join(t.areas) + (f"; not on {', '.join(t.skip_areas)}" if t.skip_areas else "")
-        detail: FhirActivityDetail = {
-            "kind": "ServiceRequest",
-            "code": {"coding": [{"system": CPT_SYSTEM, "code": t.cpt, "display": t.name}], "text": t.name},
-            "status": "not-started",
-            "doNotPerform": False,
-            "description": f"{t.name} on {where}, pressure {t.pressure_min}-{t.pressure_max} (0-5 Walton scale)"
-            + (" (only once the screening questions are answered no)" if t.after_screening else ""),
-        }
-        if reasons:
-            detail["reasonCode"] = reasons
-        if timing is not None:
-            detail["scheduledTiming"] = timing
-        activities.append({"detail": detail})
-    everywhere: dict[str, list[str]] = defaultdict(list)
-    for a in result.avoided:
-        if a.area is None:
-            everywhere[a.technique].append(a.reason)
-    for technique, why in everywhere.items():
-        activities.append(
-            {
-                "detail": {
-                    "kind": "ServiceRequest",
-                    "code": {"text": technique},
-                    "status": "not-started",
-                    "doNotPerform": True,
-                    "description": f"Do not use {technique}: {' '.join(dict.fromkeys(why))}",
-                }
-            }
-        )
-    # Annotation.text is Markdown in FHIR R4: escaped, so that no text becomes markup.
-    notes: list[FhirAnnotation] = [
-        {"text": markdown(f"Ask before treating: {q.question} ({q.why})")} for q in result.screening_questions
-    ]
-    notes += [{"text": markdown(n.text)} for n in result.notes]
-    notes += [{"text": markdown(w)} for w in result.warnings]
-    if result.no_massage is not None:
-        nm = result.no_massage
-        notes.insert(0, {"text": markdown(f"No massage now: {nm.reason} Come back {nm.come_back}.")})
-    notes[:0] = [
-        {
-            "text": f"**SAFETY RULE SWITCHED OFF** ({markdown(o.rule)}, pack {markdown(str(o.pack))}): "
-            f"{markdown(o.reason)}"
-        }
-        for o in result.safety_overrides
-    ]
-    plan: FhirCarePlan = {
-        "resourceType": "CarePlan",
-        "id": "",
-        "status": "draft",
-        "intent": "proposal",
-        "title": "Medical massage plan",
-        "description": f"Outcome: {result.outcome}. Knowledge {result.knowledge.version} "
-        f"({result.knowledge.content_hash[:12]}).",
-        "subject": _subject(subject),
-        "text": _narrative(result, activities),
-    }
-    if activities:
-        plan["activity"] = activities
-    if notes:
-        plan["note"] = notes
-    plan["id"] = _content_uuid("careplan", {k: v for k, v in plan.items() if k != "id"})
-    return plan
