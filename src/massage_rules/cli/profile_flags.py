@@ -3,8 +3,8 @@
 ``suggest``, ``massage-rules course start`` and ``massage-rules explain`` take the
 same flags, so a therapist types a client the same way everywhere. Flags given
 with ``--profile`` override the file's fields; a list flag given at all replaces
-the file's list. Values go to the profile unchecked (a severity word), so that a
-bad one is a ``ProfileError`` naming the field and what it allows.
+the file's list. Values go to the profile unchecked (a severity word, an age as
+text), so that a bad one is a ``ProfileError`` naming the field and what it allows.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ PROFILE_FLAGS = (
     "goals",
     "health",
     "conditions",
+    "age",
+    "cleared",
 )
 
 
@@ -66,6 +68,13 @@ def add_profile_flags(parser: argparse.ArgumentParser) -> None:
         dest="conditions",
         metavar="ID_OR_ICD10",
         help="a known diagnosis, by id or ICD-10-CM code (repeat)",
+    )
+    parser.add_argument("--age", metavar="YEARS", help="the client's age, 0-130; some red flags depend on it")
+    parser.add_argument(
+        "--cleared",
+        action="append",
+        metavar="RULE",
+        help="a screening question asked and answered no, by the rule id the answer shows (repeat)",
     )
 
 
