@@ -138,3 +138,31 @@ def test_explain_reads_age_and_cleared(capsys: pytest.CaptureFixture[str]) -> No
     err = capsys.readouterr().err
     assert err.startswith("massage-rules explain: cleared[0]: 'over_fifty' is not a known screening question")
     assert f"did you mean '{OVER_FIFTY}'" in err
+
+
+def test_text_says_how_to_answer_with_the_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    """The report's "Ask first" tells the terminal user the flag to re-run with; re-run, the question is gone."""
+    assert main([*NEW_BACK, "--age", "58"]) == 0
+    out = capsys.readouterr().out
+    assert "Ask first" in out
+    assert f"\n    if no: add --cleared {OVER_FIFTY}\n" in out
+    assert main([*NEW_BACK, "--age", "58", "--full"]) == 0
+    full = capsys.readouterr().out
+    assert "    if yes: add --health cancer_history, unexplained_weight_loss" in full
+    assert f"\n    if no: add --cleared {OVER_FIFTY}\n" in full
+    assert main([*NEW_BACK, "--age", "58", "--cleared", OVER_FIFTY]) == 0
+    assert "Ask first" not in capsys.readouterr().out
+
+
+def test_course_start_keeps_age_and_cleared_in_the_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """course start takes --age and --cleared; its report names the flag that answers, and the file keeps both."""
+    import yaml
+
+    out = tmp_path / "anna.yaml"
+    assert admin.main(["course", "start", *NEW_BACK, "--age", "58", "--out", str(out)]) == 0
+    assert f"if no: add --cleared {OVER_FIFTY}" in capsys.readouterr().out
+    assert admin.main(["course", "start", *NEW_BACK, "--age", "58", "--cleared", OVER_FIFTY, "--out", str(out),
+                       "--force"]) == 0  # fmt: skip
+    assert "Ask first" not in capsys.readouterr().out
+    profile = yaml.safe_load(out.read_text(encoding="utf-8"))["profile"]
+    assert (profile["age"], profile["cleared"]) == (58, [OVER_FIFTY])

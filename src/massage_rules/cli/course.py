@@ -252,7 +252,7 @@ def _do_start(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
     if profile is None:
         return _fail(2, "no profile given: use --profile FILE, or --area, --severity, --phase, --goal ...")
     result = recommend(profile, knowledge)
-    report = render_text(result, knowledge=knowledge, width=width_for(sys.stdout))
+    report = render_text(result, knowledge=knowledge, width=width_for(sys.stdout), answers="flags")
     if result.plan is None:
         _write(report + "\nNo course started: this answer has no plan.\n")
         return 0
