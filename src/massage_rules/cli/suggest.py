@@ -46,7 +46,7 @@ examples:
   suggest --batch export.csv --format csv --id-column patient_no > answers.csv   # for a spreadsheet
 
 the ids a profile may use, with names, synonyms and screening questions:
-  massage-rules list areas|causes|goals|phases|findings|conditions|techniques
+  massage-rules list areas|causes|goals|phases|findings|conditions|techniques|questions
   massage-rules list findings diabetis   # what a word may stand for
 
 exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile,
