@@ -12,6 +12,7 @@ import massage_rules as mr
 from massage_rules.cli import suggest
 from massage_rules.cli.admin import main
 from massage_rules.cli.list import KINDS
+from massage_rules.engine.screening import question_rules
 
 
 def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, Any]:
@@ -28,8 +29,9 @@ def test_each_kind_lists_every_id_in_the_knowledge_s_order(
     data = _json(capsys, kind)
     assert data["kind"] == kind
     assert data["knowledge"] == kb.version
-    assert [item["id"] for item in data["items"]] == list(getattr(kb, kind))
-    assert all(item["name"] for item in data["items"])
+    ids = [rule.id for rule in question_rules(kb)] if kind == "questions" else list(getattr(kb, kind))
+    assert [item["id"] for item in data["items"]] == ids
+    assert all(item.get("name") or item.get("question") for item in data["items"])
 
 
 def test_text_shows_names_synonyms_and_questions(capsys: pytest.CaptureFixture[str]) -> None:
@@ -40,6 +42,22 @@ def test_text_shows_names_synonyms_and_questions(capsys: pytest.CaptureFixture[s
     assert "  suspected_dvt " in out
     assert "ask: Is one calf or leg newly swollen, warm, red or painful?" in out
     assert "also: blood_thinners, warfarin" in out
+
+
+def test_questions_list_every_id_that_cleared_takes(kb: mr.KnowledgeBase, capsys: pytest.CaptureFixture[str]) -> None:
+    """`list questions` gives each screening question's id, which a profile's cleared accepts, and what a yes is."""
+    items = {item["id"]: item for item in _json(capsys, "questions")["items"]}
+    assert items["back_pain_over_fifty_ask"]["diagnosis"] is None
+    assert "night_pain" in items["back_pain_over_fifty_ask"]["findings"]
+    assert items["plantar_fasciitis.confirm"]["diagnosis"] == "plantar_fasciitis"
+    profile = mr.ClientProfile(areas=["neck"], severity=3, phase="acute", goals=["relaxation"], cleared=list(items))
+    assert mr.recommend(profile, kb).profile.cleared == tuple(sorted(items))
+    assert main(["list", "questions", "clot"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Screening questions in knowledge ")
+    assert "(suggest --cleared ID)" in out
+    assert "\n  leg_swelling_clot_ask\n      ask: Is the swelling on one side only" in out
+    assert "\n      if yes: suspected_dvt in `health`\n" in out
 
 
 def test_findings_carry_their_question_or_none(kb: mr.KnowledgeBase, capsys: pytest.CaptureFixture[str]) -> None:

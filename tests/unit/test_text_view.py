@@ -151,6 +151,44 @@ def test_a_technique_held_by_questions_says_which() -> None:
     assert f"why: {' '.join(first.why.split())}" in full
 
 
+OVER_FIFTY = {"areas": ["lower_back"], "cause": "posture", "severity": 5, "phase": "subacute",
+              "goals": ["pain_relief"], "age": 58}  # fmt: skip
+HEEL = {"areas": ["ankle_foot"], "cause": "unknown", "severity": 4, "phase": "chronic", "goals": ["pain_relief"]}
+
+
+@pytest.mark.parametrize(
+    ("profile", "full", "yes", "no"),
+    [
+        (OVER_FIFTY, False, "if yes: record history of cancer", "if no: mark the question cleared"),
+        (OVER_FIFTY, True, "if yes: give cancer_history,", "if no: add back_pain_over_fifty_ask to its cleared"),
+        (HEEL, True, "if yes: add plantar_fasciitis to its conditions", "if no: add plantar_fasciitis.confirm to its"),
+    ],
+)
+def test_answers_are_in_profile_words_by_default(profile: dict[str, object], full: bool, yes: str, no: str) -> None:
+    """Called from Python, the report says how to answer a question in the profile's own fields, no flags."""
+    text = " ".join(_text(profile, full=full).split())
+    assert yes in text
+    assert no in text
+    assert "--cleared" not in text
+
+
+@pytest.mark.parametrize(
+    ("profile", "full", "yes", "no"),
+    [
+        (OVER_FIFTY, False, "if yes: record history of cancer", "if no: add --cleared back_pain_over_fifty_ask"),
+        (OVER_FIFTY, True, "if yes: add --health cancer_history,", "if no: add --cleared back_pain_over_fifty_ask"),
+        (HEEL, True, "if yes: add --condition plantar_fasciitis", "if no: add --cleared plantar_fasciitis.confirm"),
+    ],
+)
+def test_answers_as_flags_name_the_flag_to_re_run_with(
+    profile: dict[str, object], full: bool, yes: str, no: str
+) -> None:
+    """With answers="flags" (the command line), "if no" names --cleared and the rule id, on a line of its own."""
+    text = _text(profile, full=full, answers="flags")
+    assert f"\n    {no}\n" in text
+    assert yes in " ".join(text.split())
+
+
 @pytest.mark.parametrize("width", [40, 60, 100])
 def test_lines_fit_the_width(width: int) -> None:
     """Every line fits the width asked for, except a single word longer than it."""

@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from massage_rules.cli.suggest import add_profile_flags
+from massage_rules.cli.profile_flags import add_profile_flags
 from massage_rules.cli.views import parse_date
 from massage_rules.output.markup import terminal
 from massage_rules.output.text import _wrap
@@ -232,7 +232,7 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _do_start(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
-    from massage_rules.cli.suggest import profile_from_args
+    from massage_rules.cli.profile_flags import profile_from_args
     from massage_rules.cli.views import width_for
     from massage_rules.course.files import check_writable, history_lock, output_problem
     from massage_rules.course.history import CourseHistory, save_history
@@ -252,7 +252,7 @@ def _do_start(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
     if profile is None:
         return _fail(2, "no profile given: use --profile FILE, or --area, --severity, --phase, --goal ...")
     result = recommend(profile, knowledge)
-    report = render_text(result, knowledge=knowledge, width=width_for(sys.stdout))
+    report = render_text(result, knowledge=knowledge, width=width_for(sys.stdout), answers="flags")
     if result.plan is None:
         _write(report + "\nNo course started: this answer has no plan.\n")
         return 0

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from massage_rules.cli.profile_flags import add_profile_flags
+
 
 def register(subparsers: Any) -> None:
     """Add the ``explain`` subcommand, with the same profile flags as ``suggest``."""
@@ -17,15 +19,7 @@ def register(subparsers: Any) -> None:
         "missed. Exit 0 with an answer, 1 for broken knowledge, 2 for a bad profile or technique.",
     )
     parser.add_argument("--technique", required=True, metavar="ID", help="the technique to explain")
-    parser.add_argument("--profile", metavar="FILE", help="read the profile from a YAML or JSON file")
-    parser.add_argument("--area", action="append", dest="areas", metavar="AREA", help="a problem area (repeat)")
-    parser.add_argument("--cause", help="what caused it")
-    parser.add_argument("--severity", help="pain 0-10, or a severity word")
-    parser.add_argument("--phase", help="the healing phase")
-    parser.add_argument("--days-since-onset", type=int, metavar="DAYS", help="days since the problem began")
-    parser.add_argument("--goal", action="append", dest="goals", metavar="GOAL", help="a goal (repeat)")
-    parser.add_argument("--health", action="append", metavar="FINDING", help="a screening finding (repeat)")
-    parser.add_argument("--condition", action="append", dest="conditions", metavar="ID_OR_ICD10", help="a diagnosis")
+    add_profile_flags(parser)
     parser.add_argument(
         "--knowledge", action="append", default=[], metavar="FILE", help="add a clinic pack on top of the base (repeat)"
     )
@@ -44,7 +38,7 @@ def _short(text: str | None) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from massage_rules.cli.suggest import profile_from_args
+    from massage_rules.cli.profile_flags import profile_from_args
     from massage_rules.engine.explain import explain
     from massage_rules.errors import KnowledgeError, ProfileError
     from massage_rules.knowledge.load import default_knowledge, load_knowledge

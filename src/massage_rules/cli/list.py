@@ -27,6 +27,7 @@ KINDS: Mapping[str, tuple[str, str]] = {
     "findings": ("Health findings", "in `health`; a local one as finding@area"),
     "conditions": ("Conditions (complaints)", "in `conditions`, by id or ICD-10-CM code"),
     "techniques": ("Techniques", "to `massage-rules explain --technique`"),
+    "questions": ("Screening questions", "in `cleared` (suggest --cleared ID) once asked and answered no"),
 }
 
 
@@ -34,9 +35,11 @@ def register(subparsers: Any) -> None:
     """Add the ``list`` subcommand."""
     parser = subparsers.add_parser(
         "list",
-        help="list the ids a profile may use: areas, causes, goals, phases, findings, conditions, techniques",
+        help="list the ids a profile may use: areas, causes, goals, phases, findings, conditions, techniques, "
+        "questions",
         description="List the ids of one kind in the knowledge, with their names, the synonyms people type "
-        "for them, and (for findings) the screening question to ask. With WORD, list only the entries it "
+        "for them, and (for findings) the screening question to ask; 'questions' lists the screening "
+        "questions, by the id that --cleared takes. With WORD, list only the entries it "
         "may stand for: an id, a synonym, a whole word of either, or a near spelling. Exit 0 with a list, "
         "1 for broken knowledge, 2 when WORD matches nothing.",
     )
@@ -64,6 +67,19 @@ def entries(kb: KnowledgeBase, kind: str) -> list[dict[str, Any]]:
                 "evidence": t.evidence,
             }
             for t in kb.techniques.values()
+        ]
+    if kind == "questions":
+        from massage_rules.engine.screening import question_rules
+
+        return [
+            {
+                "id": rule.id,
+                "question": rule.ask.question,
+                "findings": list(rule.ask.findings),
+                "diagnosis": rule.id.removesuffix(".confirm") if rule.kind == "confirm" else None,
+            }
+            for rule in question_rules(kb)
+            if rule.ask is not None
         ]
     if kind == "conditions":
         return [{"id": c.id, "name": c.name, "icd10": list(c.icd10)} for c in kb.conditions.values()]
@@ -98,6 +114,9 @@ def _text(kind: str, items: list[dict[str, Any]], version: str) -> str:
     width = max(len(item["id"]) for item in items)
     lines = [f"{heading} in knowledge {version}; give the id {where}:"]
     for item in items:
+        if kind == "questions":
+            lines.extend(_question(item))
+            continue
         lines.append(f"  {item['id']:<{width}}  {item['name']}")
         pad = " " * (width + 4)
         if kind == "findings":
@@ -116,6 +135,17 @@ def _text(kind: str, items: list[dict[str, Any]], version: str) -> str:
     if any(item.get("synonyms") for item in items):
         lines.append("('also': other words for an id; a profile error suggests the id, but a profile must give it.)")
     return "\n".join(lines) + "\n"
+
+
+def _question(item: dict[str, Any]) -> list[str]:
+    """One screening question: its id, the question, and what a yes is given as."""
+    from massage_rules.output.names import and_list
+
+    if item["diagnosis"] is not None:
+        yes = f"the diagnosis {item['diagnosis']} in `conditions`"
+    else:
+        yes = f"{and_list(item['findings'], 'or')} in `health`" if item["findings"] else "refer to a physician"
+    return [f"  {item['id']}", f"      ask: {item['question']}", f"      if yes: {yes}"]
 
 
 def _run(args: argparse.Namespace) -> int:

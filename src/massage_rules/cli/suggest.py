@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
+from massage_rules.cli.profile_flags import add_profile_flags, profile_fields, profile_from_args
 from massage_rules.cli.streams import (
     CLOSED,
     EXIT_OUTPUT,
@@ -27,7 +28,6 @@ from massage_rules.cli.views import add_view_flags, render, view_flag_problem
 
 if TYPE_CHECKING:  # imported lazily at run time, so that --help and --version stay instant
     from massage_rules.knowledge.load import KnowledgeBase
-    from massage_rules.models import ClientProfile
 
 FORMATS = ("text", "json", "markdown", "html", "cds-hooks", "fhir")
 BATCH_ONLY_FORMATS = ("summary", "csv")  # one line or row per client: for --batch only
@@ -46,7 +46,7 @@ examples:
   suggest --batch export.csv --format csv --id-column patient_no > answers.csv   # for a spreadsheet
 
 the ids a profile may use, with names, synonyms and screening questions:
-  massage-rules list areas|causes|goals|phases|findings|conditions|techniques
+  massage-rules list areas|causes|goals|phases|findings|conditions|techniques|questions
   massage-rules list findings diabetis   # what a word may stand for
 
 exit codes: 0 an answer (including a referral), 1 broken knowledge, 2 bad usage or profile,
@@ -106,44 +106,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_profile_flags(parser: argparse.ArgumentParser) -> None:
-    """The profile flags (``--profile FILE`` and one flag per field), shared by ``suggest`` and ``course start``."""
-    parser.add_argument(
-        "--profile",
-        metavar="FILE",
-        help="read the profile from a YAML or JSON file; flags given as well override its fields",
-    )
-    parser.add_argument(
-        "--area",
-        action="append",
-        dest="areas",
-        metavar="AREA",
-        help="a problem area, e.g. lower_back (repeat for several)",
-    )
-    parser.add_argument("--cause", help="what caused it, e.g. posture, sport, fall")
-    parser.add_argument("--severity", help="pain 0-10, or mild / moderate / severe")
-    parser.add_argument("--phase", help="acute, subacute or chronic")
-    parser.add_argument(
-        "--days-since-onset", type=_days, metavar="DAYS", help="days since the problem began; the phase follows from it"
-    )
-    parser.add_argument(
-        "--goal", action="append", dest="goals", metavar="GOAL", help="a goal, e.g. pain_relief (repeat for several)"
-    )
-    parser.add_argument(
-        "--health",
-        action="append",
-        metavar="FINDING",
-        help="a screening finding, optionally tied to an area: varicose_veins@calf (repeat)",
-    )
-    parser.add_argument(
-        "--condition",
-        action="append",
-        dest="conditions",
-        metavar="ID_OR_ICD10",
-        help="a known diagnosis, by id or ICD-10-CM code (repeat)",
-    )
-
-
 class _VersionAction(argparse.Action):
     """Print the version; reads package metadata only when asked, since importing that costs start-up time."""
 
@@ -157,14 +119,6 @@ def _format(args: argparse.Namespace) -> str:
     return "json" if args.json else (args.format or "text")
 
 
-def _days(value: str) -> int:
-    text = value.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 6:
-        shown = value if len(value) <= 20 else value[:17] + "..."
-        raise argparse.ArgumentTypeError(f"'{shown}' is not a whole number of days (0 to 36500)")
-    return int(text)
-
-
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -172,27 +126,6 @@ def _version() -> str:
         return version("massage-rules")
     except PackageNotFoundError:  # pragma: no cover
         return "unknown"
-
-
-_PROFILE_FLAGS = ("areas", "cause", "severity", "phase", "days_since_onset", "goals", "health", "conditions")
-
-
-def _profile_fields(args: argparse.Namespace) -> dict[str, Any]:
-    return {name: getattr(args, name) for name in _PROFILE_FLAGS if getattr(args, name) is not None}
-
-
-def profile_from_args(args: argparse.Namespace, knowledge: KnowledgeBase) -> ClientProfile | None:
-    """The profile a command line gives: ``--profile FILE`` with any field flags on top; None when neither.
-
-    Shared by ``suggest`` and ``massage-rules explain``; raises ``ProfileError``.
-    """
-    from massage_rules.engine import profile_files as _input
-
-    fields: dict[str, Any] = {}
-    if args.profile:
-        fields = dict(_input.load_profile(args.profile, knowledge).model_dump(exclude_defaults=True))
-    fields.update(_profile_fields(args))
-    return _input.parse_profile(fields, knowledge) if fields else None
 
 
 def _worst(exc: Exception) -> str:
@@ -248,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _batch(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
     """``--batch FILE``: check the flags that go with it, then answer every row."""
-    if args.profile or _profile_fields(args):
+    if args.profile or profile_fields(args):
         return _fail(2, "--batch reads every profile from its file; drop --profile and the profile flags")
     if args.json and args.format not in (None, "json"):
         return _fail(2, f"--json and --format {args.format} disagree; give one")

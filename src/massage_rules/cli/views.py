@@ -146,4 +146,5 @@ def render(result: Recommendation, fmt: str, args: argparse.Namespace, knowledge
         full=args.full,
         color=use_color(args, stream),
         width=width_for(stream),
+        answers="flags",  # the reader is at the command line: "if no: add --cleared RULE"
     )

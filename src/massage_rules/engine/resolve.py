@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from massage_rules._codes import is_icd10_code, resolve_icd10
+from massage_rules.engine.screening import question_rules
 from massage_rules.errors import ProfileError, close_matches
 from massage_rules.knowledge.load import KnowledgeBase
 from massage_rules.models import ClientProfile
@@ -91,8 +92,7 @@ def _with_implied(facts: Facts, knowledge: KnowledgeBase) -> Facts:
 
 def _check_cleared(cleared: Sequence[str], knowledge: KnowledgeBase) -> None:
     """Every cleared question names a rule that asks one."""
-    asking = [rule.id for rule in knowledge.rules if rule.ask is not None]
-    asking += [rule.confirm.id for rule in knowledge.rules if rule.confirm is not None]
+    asking = [rule.id for rule in question_rules(knowledge)]
     for i, rule_id in enumerate(cleared):
         if rule_id not in asking:
             raise _unknown(f"cleared[{i}]", rule_id, "screening question (a rule that asks)", asking)

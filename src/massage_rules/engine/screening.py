@@ -15,7 +15,13 @@ from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
 from massage_rules.models import RankedTechnique, ScreeningQuestion
 from massage_rules.rules.facts import Facts
 
-__all__ = ["ask_first", "open_questions"]
+__all__ = ["ask_first", "open_questions", "question_rules"]
+
+
+def question_rules(knowledge: KnowledgeBase) -> list[CompiledRule]:
+    """Every rule that asks a question, the complaints' confirming questions last: the ids ``cleared`` takes."""
+    asking = [rule for rule in knowledge.rules if rule.ask is not None]
+    return asking + [rule.confirm for rule in knowledge.rules if rule.confirm is not None]
 
 
 def open_questions(fired: Iterable[CompiledRule], facts: Facts) -> list[CompiledRule]:

@@ -150,7 +150,8 @@ def _whole_years(value: Any) -> int:
         if digits.isascii() and digits.isdigit() and len(digits) <= 6:
             value = int(digits)
     if isinstance(value, bool) or not isinstance(value, numbers.Real | decimal.Decimal):
-        _refuse("age", value, f"must be a whole number of years from 0 to 130, not {type(value).__name__}")
+        kind = f"the text {_show(value)}" if isinstance(value, str) else type(value).__name__
+        _refuse("age", value, f"must be a whole number of years from 0 to 130, not {kind}")
     number = float(value) if not isinstance(value, numbers.Integral) else value
     if isinstance(number, float) and (not math.isfinite(number) or not number.is_integer()):
         _refuse("age", value, f"must be a whole number of years from 0 to 130, not {_show(value)}")

@@ -14,7 +14,7 @@ from massage_rules.knowledge.load import KnowledgeBase
 from massage_rules.models import Plan, RankedTechnique, Reason, Recommendation, switched_off_warning
 from massage_rules.output.lines import DEFAULT_WIDTH, Lines, wrap
 from massage_rules.output.names import Names, and_list, lower_first, names_of
-from massage_rules.output.text_safety import render_safety, safety_banner_lines
+from massage_rules.output.text_safety import Answers, render_safety, safety_banner_lines
 
 __all__ = ["DEFAULT_TOP", "render_text", "safety_banner", "shared_ranks"]
 
@@ -41,20 +41,23 @@ def render_text(
     full: bool = False,
     color: bool = False,
     width: int = WIDTH,
+    answers: Answers = "profile",
 ) -> str:
     """Render ``result`` for the therapist: safety, the ``top`` techniques (None: all), the plan, after-care.
 
     ``knowledge`` is the base the result came from, for display names (the
     bundled base when None). ``full`` adds rule ids, sources, the plan's
     arithmetic, billing and all after-care. ``color`` adds ANSI colour and bold;
-    lines are wrapped to ``width`` columns.
+    lines are wrapped to ``width`` columns. ``answers`` says how a screening
+    question is answered: in the profile's fields (``"profile"``: "add RULE to
+    its cleared") or with ``suggest``'s flags (``"flags"``: "add --cleared RULE").
     """
     names = names_of(knowledge)
     out = Lines(width, color=color)
     safety_banner_lines(result, out)
     _client(result, names, out, top=top, full=full)
     out.blank()
-    render_safety(result, names, out, full=full)
+    render_safety(result, names, out, full=full, answers=answers)
     shown = _techniques(result, names, out, top=top, full=full)
     if result.plan is not None:
         _plan(result.plan, names, out, frozenset(t.id for t in shown), full=full)

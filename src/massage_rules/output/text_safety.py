@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
 
 from massage_rules.models import Recommendation
 from massage_rules.output.lines import Lines
 from massage_rules.output.markup import effects_in_words
 from massage_rules.output.names import Names, and_list, lower_first
 
-__all__ = ["render_safety", "safety_banner_lines"]
+__all__ = ["Answers", "render_safety", "safety_banner_lines"]
+
+Answers: TypeAlias = Literal["profile", "flags"]  # how the reader gives an answer back
 
 
 def safety_banner_lines(result: Recommendation, out: Lines) -> None:
@@ -35,35 +38,48 @@ def safety_banner_lines(result: Recommendation, out: Lines) -> None:
         out.blank()
 
 
-def _questions(result: Recommendation, names: Names, out: Lines, *, full: bool) -> None:
+def _questions(result: Recommendation, names: Names, out: Lines, *, full: bool, answers: Answers) -> None:
     """The screening questions, each with what a yes and a no mean and what waits for the answer."""
     if not result.screening_questions:
         return
+    flags = answers == "flags"
     out.blank()
     out.add("Ask first")
     for q in result.screening_questions:
         out.add(q.question + (f" [{q.rule}]" if full else ""), "  ? ", "    ")
+        no = f"add --cleared {q.rule}" if flags else None
         if full:  # why, and the ids to give in the profile
             out.add(f"why: {q.why}", "    ", "      ")
+            findings = and_list(list(q.findings), "or")
             if q.diagnosis is not None:
-                yes = f"add {q.diagnosis} to its conditions"
+                yes = f"add --condition {q.diagnosis}" if flags else f"add {q.diagnosis} to its conditions"
+            elif q.findings:
+                yes = f"add --health {findings}" if flags else f"give {findings} in its health"
             else:
-                yes = f"give {and_list(list(q.findings), 'or')} in its health" if q.findings else "refer to a physician"
-            out.add(f"if yes: {yes}; if no: add {q.rule} to its cleared", "    ", "      ")
+                yes = "refer to a physician"
+            out.add(f"if yes: {yes}", "    ", "      ")
+            out.add(f"if no: {no or f'add {q.rule} to its cleared'}", "    ", "      ")
         else:
             found = and_list([lower_first(names.finding(f)) for f in q.findings], "or")
             if q.diagnosis is not None:
                 yes = f"record the diagnosis {names.condition(q.diagnosis)}"
             else:
                 yes = f"record {found}" if q.findings else "refer"
-            out.add(f"if yes: {yes}; if no: mark the question cleared", "    ", "      ")
+            out.add(f"if yes: {yes}", "    ", "      ")
+            out.add(f"if no: {no or 'mark the question cleared'}", "    ", "      ")
         if q.holds:
             out.add(f"waiting for the answer: {', '.join(names.technique(t) for t in q.holds)}", "    ", "      ")
     out.blank()
 
 
-def render_safety(result: Recommendation, names: Names, out: Lines, *, full: bool) -> None:
-    """No massage, referrals, questions to ask first, and what to avoid, in that order."""
+def render_safety(
+    result: Recommendation, names: Names, out: Lines, *, full: bool, answers: Answers = "profile"
+) -> None:
+    """No massage, referrals, questions to ask first, and what to avoid, in that order.
+
+    ``answers`` is how the reader answers a question: in the profile (``add RULE to
+    its cleared``) or with the command line's flags (``add --cleared RULE``).
+    """
 
     def tag_rule(rule: str) -> str:
         return f" [{rule}]" if full else ""
@@ -91,7 +107,7 @@ def render_safety(result: Recommendation, names: Names, out: Lines, *, full: boo
             style="alarm" if urgent or not referral.massage_meanwhile else "strong",
             span=(0, len(tag)),
         )
-    _questions(result, names, out, full=full)
+    _questions(result, names, out, full=full, answers=answers)
     if result.no_massage is not None or result.referrals:
         out.blank()
     _render_avoid(result, names, out, full=full)
