@@ -34,9 +34,13 @@ def unsafe_offers(result: Recommendation, facts: Facts, kb: KnowledgeBase) -> li
     return [(item.rule, item.what) for item in unsafe_items(result, facts, kb)]
 
 
-def unsafe_items(result: Recommendation, facts: Facts, kb: KnowledgeBase) -> list[Unsafe]:
-    """Every way ``result`` breaks the rules that fire for ``facts``, each naming the technique at fault."""
-    fired = fire(facts, kb).rules
+def unsafe_items(
+    result: Recommendation, facts: Facts, kb: KnowledgeBase, fired: tuple[CompiledRule, ...] | None = None
+) -> list[Unsafe]:
+    """Every way ``result`` breaks the rules that fire for ``facts`` (``fired``, when already known), each naming the
+    technique at fault."""
+    if fired is None:
+        fired = fire(facts, kb).rules
     problems: list[Unsafe] = []
     offered = result.techniques
     for rule in fired:

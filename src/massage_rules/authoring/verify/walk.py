@@ -219,9 +219,10 @@ class Walk:
         except UnsafeAnswerError as exc:
             return Answer(False, {}, None, frozenset(), (), refused=exc.rules or ("?",))
         facts = resolve_profile(profile, self.kb)
-        answer = Answer.of(result, unsafe_items(result, facts, self.kb), self.bit)
+        fired = fire(facts, self.kb).rules
+        answer = Answer.of(result, unsafe_items(result, facts, self.kb, fired), self.bit)
         blocked = blockers(result)
-        for rule in fire(facts, self.kb).rules:
+        for rule in fired:
             for tech, points in rule.score:
                 if points > 0:
                     if tech in answer.offered:
