@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
-from massage_rules.models import RankedTechnique, Recommendation
+from massage_rules.models import Plan, RankedTechnique, Recommendation
 from massage_rules.rules.facts import Facts
 from massage_rules.rules.firing import fire
 
@@ -118,6 +118,7 @@ class Answer:
     unsafe: tuple[Unsafe, ...]
     refused: tuple[str, ...] = ()  # the rules the engine's own last check named when it refused its answer
     ranked: tuple[RankedTechnique, ...] = ()  # the offer itself: where each technique goes (the plan counts regions)
+    plan: Plan | None = None  # the plan itself: its basis, band and steps (the course invariants read them)
 
     @classmethod
     def of(cls, result: Recommendation, unsafe: list[Unsafe], bit: Mapping[str, int]) -> Answer:
@@ -130,6 +131,7 @@ class Answer:
             steps=frozenset(s.rule for s in plan.derivation) if plan is not None else frozenset(),
             unsafe=tuple(unsafe),
             ranked=result.techniques,
+            plan=plan,
         )
 
     def offer_for(self, fired: int) -> frozenset[str]:

@@ -78,8 +78,8 @@ def walk_findings(space: Space, part: Part, findings: Findings) -> int:
     there (see the package docstring) instead of walked.
     """
     cells = {
-        area: [(c.cause, len(c.members), timing) for c in space.near(area).causes for timing in space.near(area).timings]
-        for area in space.areas
+        area: [(c.cause, len(c.members), timing) for c in near.causes for timing in near.timings]
+        for area, near in ((area, space.near(area)) for area in space.areas)
     }
     goal_sets = (2 ** len(space.goals) - 1) * _SEVERITIES
     weight = {area: goal_sets * sum(size * timing.size for _, size, timing in cells[area]) for area in space.areas}
