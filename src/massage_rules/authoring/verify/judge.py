@@ -219,8 +219,9 @@ class Part:
     def _rises(self, before: Answer, after: Answer, one: Point, two: Point) -> bool:
         """True unless the course must rise strictly from ``one`` to ``two`` (then: whether it did not need to).
 
-        It must between two bands (the no-course band aside: at rest, goals beyond
-        pain relief plan as mild pain does) when both courses stand on the same
+        It must between two bands that the knowledge gives severity steps (the
+        no-course band aside: at rest, goals beyond pain relief plan as mild pain
+        does) when both courses stand on the same
         base, longer than the short-course limit, and the trial margin did not
         cap either (the margin then decides).
         """
@@ -231,6 +232,8 @@ class Part:
         first, second = before.plan, after.plan
         if bands[0] == bands[1] or rest in bands or first is None or second is None:
             return True
+        if model.steps is None or any(band not in model.steps for band in bands):
+            return True  # no severity step for one of the bands: the knowledge does not move courses by band
         for plan in (first, second):
             if plan.basis not in ("trial", "phase_default") or "plan.trial_margin" in (s.rule for s in plan.derivation):
                 return True  # a short block or no course is never moved; the trial margin decides
