@@ -67,7 +67,9 @@ the two depends on goals (``Walk.tell_apart``).
 **The parts.** 1, core: every area set, cause, timing, severity and goal set,
 without findings or diagnoses. 2, findings (``findings``): every finding, every
 pair of findings and every set a rule needs all of, on every single area, in
-every cause, timing, severity and goal class; a finding tied away, above, or
+every cause, timing, severity and goal class (``Space.near``: on one area only
+the rules whose ``areas`` hold it can fire, so only they cut causes, days and
+severity there); a finding tied away, above, or
 to the area (one of each kind stands for its kind); rules that only dose are
 set aside (part 1 judges doses). A finding whose rule stops care on it alone is
 walked in one cell: every profile with it stops. A pair no rule tests together
@@ -76,6 +78,12 @@ there, or both keep a technique for every goal set: on one area, a technique
 both place the pair places too (restrictions add up, points only add). 3,
 diagnoses: each named diagnosis alone, with no cause, on every area set, timing,
 severity and goal set.
+
+**Invariants** (``invariants``), checked on each engine answer and each plan verify
+asks for: no course at rest with only the no-course goals, a trial's course within
+its margin, techniques of equal score ordered by the clinical key and not the id,
+every due screening question asked and every technique it holds waiting for it;
+along each severity chain a course also rises strictly between two bands (``judge``).
 
 **Not walked**, plainly: findings on two or more areas, three findings unless a
 rule needs them together, a diagnosis with a cause or with findings, two

@@ -145,11 +145,12 @@ class Findings:
                 # nearest reach that covers it, the cautious reading
                 shown = min((r for r in ties if all(a or not b for a, b in zip(r, reach, strict=True))), key=sum)
                 health.add(f"{finding}@{ties[shown][0]}")
+        near = space.near(area)
         if not {entry.partition("@")[0] for entry in point.health}.isdisjoint(self.stopping):
-            first, low = space.timings[0], space.severities[0][0]
-            cell = Point(point.areas, space.causes[0].cause, first.phase, first.days, low, point.goals)
+            first, low = near.timings[0], near.severities[0][0]
+            cell = Point(point.areas, near.causes[0].cause, first.phase, first.days, low, point.goals)
         else:
-            cell = space.cell_of(point)
+            cell = near.cell_of(point)
         return Point(cell.areas, cell.cause, cell.phase, cell.days, cell.severity, point.goals, tuple(sorted(health)))
 
 

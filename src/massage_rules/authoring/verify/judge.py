@@ -22,7 +22,7 @@ from typing import TypeAlias
 from massage_rules.authoring.verify.cells import GoalClass
 from massage_rules.authoring.verify.oracle import Answer
 from massage_rules.authoring.verify.walk import Deferred, PlanReading, Point, Walk
-from massage_rules.engine.plan import treated_regions
+from massage_rules.engine.plan import severity_band, treated_regions
 
 __all__ = ["Part", "Reader"]
 
@@ -216,6 +216,30 @@ class Part:
                     self._compare(last, (k, point))
                 last = (k, point)
 
+    def _rises(self, before: Answer, after: Answer, one: Point, two: Point) -> bool:
+        """True unless the course must rise strictly from ``one`` to ``two`` (then: whether it did not need to).
+
+        It must between two bands that the knowledge gives severity steps (the
+        no-course band aside: at rest, goals beyond pain relief plan as mild pain
+        does) when both courses stand on the same
+        base, longer than the short-course limit, and the trial margin did not
+        cap either (the margin then decides).
+        """
+        kb = self.walk.kb
+        model = kb.course_model
+        bands = severity_band(one.severity, kb), severity_band(two.severity, kb)
+        rest = model.no_course.band if model.no_course is not None else None
+        first, second = before.plan, after.plan
+        if bands[0] == bands[1] or rest in bands or first is None or second is None:
+            return True
+        if model.steps is None or any(band not in model.steps for band in bands):
+            return True  # no severity step for one of the bands: the knowledge does not move courses by band
+        for plan in (first, second):
+            if plan.basis not in ("trial", "phase_default") or "plan.trial_margin" in (s.rule for s in plan.derivation):
+                return True  # a short block or no course is never moved; the trial margin decides
+        base = first.derivation[0]
+        return base.rule != second.derivation[0].rule or base.sessions_max <= model.short_course_max
+
     def _compare(self, lower: tuple[int, Point], higher: tuple[int, Point]) -> None:
         (low, one), (high, two) = lower, higher
         before, after = self.verdicts[low][0], self.verdicts[high][0]
@@ -223,6 +247,18 @@ class Part:
         assert after.sessions is not None
         (a_min, a_max), (b_min, b_max) = before.sessions, after.sessions
         if b_min >= a_min and b_max >= a_max:
+            if self._rises(before, after, one, two) or a_min + a_max < b_min + b_max:
+                return
+            steps = sorted(after.steps ^ before.steps) or sorted(after.steps)
+            self.walk.notes.note(
+                "non_monotone",
+                f"flat|{steps}",
+                f"severity {two.severity} is in a higher band than severity {one.severity}, yet its course "
+                f"{b_min}-{b_max} is no longer than {a_min}-{a_max}",
+                tuple(s for s in steps if not s.startswith("plan.")),
+                profile=one.fields(),
+                other_profile=two.fields(),
+            )
             return
         # Name the steps the more severe answer brought in (the culprit); else every step that differs.
         steps = sorted(after.steps - before.steps) or sorted(after.steps ^ before.steps)

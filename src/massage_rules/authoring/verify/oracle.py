@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
-from massage_rules.models import RankedTechnique, Recommendation
+from massage_rules.models import Plan, RankedTechnique, Recommendation
 from massage_rules.rules.facts import Facts
 from massage_rules.rules.firing import fire
 
@@ -34,9 +34,13 @@ def unsafe_offers(result: Recommendation, facts: Facts, kb: KnowledgeBase) -> li
     return [(item.rule, item.what) for item in unsafe_items(result, facts, kb)]
 
 
-def unsafe_items(result: Recommendation, facts: Facts, kb: KnowledgeBase) -> list[Unsafe]:
-    """Every way ``result`` breaks the rules that fire for ``facts``, each naming the technique at fault."""
-    fired = fire(facts, kb).rules
+def unsafe_items(
+    result: Recommendation, facts: Facts, kb: KnowledgeBase, fired: tuple[CompiledRule, ...] | None = None
+) -> list[Unsafe]:
+    """Every way ``result`` breaks the rules that fire for ``facts`` (``fired``, when already known), each naming the
+    technique at fault."""
+    if fired is None:
+        fired = fire(facts, kb).rules
     problems: list[Unsafe] = []
     offered = result.techniques
     for rule in fired:
@@ -114,6 +118,7 @@ class Answer:
     unsafe: tuple[Unsafe, ...]
     refused: tuple[str, ...] = ()  # the rules the engine's own last check named when it refused its answer
     ranked: tuple[RankedTechnique, ...] = ()  # the offer itself: where each technique goes (the plan counts regions)
+    plan: Plan | None = None  # the plan itself: its basis, band and steps (the course invariants read them)
 
     @classmethod
     def of(cls, result: Recommendation, unsafe: list[Unsafe], bit: Mapping[str, int]) -> Answer:
@@ -126,6 +131,7 @@ class Answer:
             steps=frozenset(s.rule for s in plan.derivation) if plan is not None else frozenset(),
             unsafe=tuple(unsafe),
             ranked=result.techniques,
+            plan=plan,
         )
 
     def offer_for(self, fired: int) -> frozenset[str]:

@@ -77,22 +77,26 @@ def walk_findings(space: Space, part: Part, findings: Findings) -> int:
     that no rule tests together is settled, in a cell, from its two singles
     there (see the package docstring) instead of walked.
     """
-    cells = [(c.cause, len(c.members), timing) for c in space.causes for timing in space.timings]
-    weight = (2 ** len(space.goals) - 1) * _SEVERITIES * sum(size * timing.size for _, size, timing in cells)
+    cells = {
+        area: [(c.cause, len(c.members), timing) for c in near.causes for timing in near.timings]
+        for area, near in ((area, space.near(area)) for area in space.areas)
+    }
+    goal_sets = (2 ** len(space.goals) - 1) * _SEVERITIES
+    weight = {area: goal_sets * sum(size * timing.size for _, size, timing in cells[area]) for area in space.areas}
     spellings = findings.weight
     walked: dict[tuple[str, Entry], list[list[int]]] = {}
     for n, area in enumerate(space.areas):
         for entry in findings.entries(area):
             stops = entry[0] in findings.stopping
             walked[(area, entry)] = [
-                _walk_cell(space, part, area, (entry,), cause, timing)
-                for cause, _, timing in cells[: 1 if stops else None]
+                _walk_cell(space.near(area), part, area, (entry,), cause, timing)
+                for cause, _, timing in cells[area][: 1 if stops else None]
             ]
-            part.walk.represented += weight * spellings(entry, area)
+            part.walk.represented += weight[area] * spellings(entry, area)
         part.progress(0.2 * (n + 1) / len(space.areas))
     part.finish(0.4)
     verdicts = {
-        key: [_Verdict(True, frozenset())] * len(cells)
+        key: [_Verdict(True, frozenset())] * len(cells[key[0]])
         if key[1][0] in findings.stopping
         else [_summary(part, situations) for situations in per_cell]
         for key, per_cell in walked.items()
@@ -102,13 +106,13 @@ def walk_findings(space: Space, part: Part, findings: Findings) -> int:
         for chosen in findings.sets(findings.entries(area)):
             stops = not findings.stopping.isdisjoint(f for f, _ in chosen)
             separable = findings.separable(chosen)
-            part.walk.represented += weight * math.prod(spellings(entry, area) for entry in chosen)
-            for c, (cause, _, timing) in enumerate(cells):
+            part.walk.represented += weight[area] * math.prod(spellings(entry, area) for entry in chosen)
+            for c, (cause, _, timing) in enumerate(cells[area]):
                 one, other = (verdicts[(area, entry)][c] for entry in chosen[:2])
                 if stops or (separable and one.settles(other)):
                     settled += 1
                 else:
-                    _walk_cell(space, part, area, chosen, cause, timing)
+                    _walk_cell(space.near(area), part, area, chosen, cause, timing)
         part.progress(0.4 + 0.3 * (n + 1) / len(space.areas))
     part.finish()
     return settled

@@ -16,10 +16,14 @@ _KIND_ORDER = {
     "unsafe": 0,
     "gap": 1,
     "non_monotone": 2,
-    "contradiction": 3,
-    "dead_rule": 4,
-    "switched_off": 5,
-    "shadowed": 6,
+    "course_at_rest": 3,
+    "outside_trial_margin": 3,
+    "ranked_by_id": 3,
+    "question_not_asked": 3,
+    "contradiction": 4,
+    "dead_rule": 5,
+    "switched_off": 6,
+    "shadowed": 7,
 }
 
 
@@ -28,7 +32,8 @@ class VerifyFinding(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: str  # errors: unsafe, gap, non_monotone, contradiction, dead_rule; warnings: switched_off, shadowed
+    kind: str  # errors: unsafe, gap, non_monotone, course_at_rest, outside_trial_margin, ranked_by_id,
+    # question_not_asked, contradiction, dead_rule; warnings: switched_off, shadowed
     message: str
     rules: tuple[str, ...] = ()
     origin: str | None = None

@@ -5,6 +5,7 @@ See the package docstring for why these cells cover the whole space.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Collection, Sequence
 
@@ -161,19 +162,37 @@ class Space:
         self.areas = list(kb.areas)
         self.goals = list(kb.goals)
         self.gating = gating
+        self.plan = plan
         self.extra = reading_rules(kb, plan=plan)
         self.goal_lists = [rule.goals for rule in self.extra if rule.goals is not None]
-        cutting = [*rules, *self.extra]
-        self.causes = cause_classes(kb, cutting)
-        self.timings = timings(kb, cutting)
-        windows = [r.severity for r in cutting if r.severity]
-        if plan:
-            windows += [(band.min, band.max) for band in kb.severity_bands.values()]
-        self.severities = [(a, b - 1) for a, b in pieces(windows, 0, 10)]
-        counts = (r.area_count for r in cutting if r.area_count is not None)
+        self.cutting = [*rules, *self.extra]
+        self._cut(self.cutting)
+        counts = (r.area_count for r in self.cutting if r.area_count is not None)
         self.sizes = [(a, b - 1) for a, b in pieces(counts, 1, len(self.areas))]
         self._areas: dict[frozenset[frozenset[str]], AreaClasses] = {}
         self._goals: dict[frozenset[frozenset[str]], list[GoalClass]] = {}
+        self._near: dict[str, Space] = {}
+
+    def _cut(self, cutting: Sequence[CompiledRule]) -> None:
+        """The cause, timing and severity classes that ``cutting`` tells apart (and the severity bands, for a plan)."""
+        self.causes = cause_classes(self.kb, cutting)
+        self.timings = timings(self.kb, cutting)
+        windows = [r.severity for r in cutting if r.severity]
+        if self.plan:
+            windows += [(band.min, band.max) for band in self.kb.severity_bands.values()]
+        self.severities = [(a, b - 1) for a, b in pieces(windows, 0, 10)]
+
+    def near(self, area: str) -> Space:
+        """The space of the profiles whose only area is ``area``: cut by the rules that may fire there only.
+
+        A rule whose ``areas`` miss ``area`` fires for no such profile, so its
+        causes, day windows and severity window tell none of them apart.
+        """
+        found = self._near.get(area)
+        if found is None:
+            found = self._near[area] = copy.copy(self)
+            found._cut([rule for rule in self.cutting if rule.areas is None or area in rule.areas])
+        return found
 
     def timings_of(self, phase: str) -> list[Timing]:
         """The timing classes of one phase."""

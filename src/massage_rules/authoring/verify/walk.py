@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from massage_rules.authoring.verify.invariants import Breach, course_breaches, rank_breaches, screening_breaches
 from massage_rules.authoring.verify.oracle import Answer, blockers, unsafe_items
 from massage_rules.authoring.verify.report import Notebook
 from massage_rules.engine.plan import build_plan, severity_band
@@ -219,9 +220,19 @@ class Walk:
         except UnsafeAnswerError as exc:
             return Answer(False, {}, None, frozenset(), (), refused=exc.rules or ("?",))
         facts = resolve_profile(profile, self.kb)
-        answer = Answer.of(result, unsafe_items(result, facts, self.kb), self.bit)
+        firing = fire(facts, self.kb)
+        fired = firing.rules
+        answer = Answer.of(result, unsafe_items(result, facts, self.kb, fired), self.bit)
+        self._note(
+            point,
+            [
+                *course_breaches(result.plan, facts, self.kb),
+                *rank_breaches(result, facts, firing, self.kb),
+                *screening_breaches(result, facts, firing, self.kb),
+            ],
+        )
         blocked = blockers(result)
-        for rule in fire(facts, self.kb).rules:
+        for rule in fired:
             for tech, points in rule.score:
                 if points > 0:
                     if tech in answer.offered:
@@ -242,8 +253,14 @@ class Walk:
             return answer
         facts = resolve_profile(point.profile(), self.kb)
         plan = build_plan(fire(facts, self.kb), facts, self.kb, kept)
+        self._note(point, course_breaches(plan, facts, self.kb))
         steps = frozenset(step.rule for step in plan.derivation)
-        return dataclasses.replace(answer, sessions=(plan.sessions_min, plan.sessions_max), steps=steps)
+        return dataclasses.replace(answer, sessions=(plan.sessions_min, plan.sessions_max), steps=steps, plan=plan)
+
+    def _note(self, point: Point, breaches: list[Breach]) -> None:
+        """Note each broken invariant of an answer (``invariants``), with ``point`` as its example."""
+        for kind, key, message, rules in breaches:
+            self.notes.note(kind, key, message, rules, profile=point.fields())
 
     def tell_apart(self, one: int, other: int) -> bool:
         """Walk deferred smaller goal sets until a profile fires exactly one of rules ``one`` and ``other``.
