@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from massage_rules.knowledge import schema as s
 from massage_rules.knowledge.packs import reason_problem, reason_where
@@ -32,17 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["LOCKED_STATUSES", "PLAN_SETTINGS", "RESERVED_PACK_IDS", "pack_headers", "plan_overrides"]
 
 RESERVED_PACK_IDS = frozenset({"core"})
-# The plan settings a later file replaces whole: the progress texts, then the dose model's.
-PLAN_SETTINGS = (
-    "reassess",
-    "meaningful_change",
-    "status_advice",
-    "severity",
-    "no_course",
-    "short_block",
-    "trial_margin",
-    "short_course_max",
-)
+# The plan settings a later file replaces whole (the progress texts, then the dose model's): the schema's list.
+PLAN_SETTINGS: tuple[str, ...] = get_args(s.PlanSetting)
 LOCKED_STATUSES = {"worsening": "pain gets meaningfully worse", "red_flag": "a new finding needs a physician"}
 
 _Files = Sequence[tuple[str, s.KnowledgeFile, Any]]
