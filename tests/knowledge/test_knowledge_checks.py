@@ -303,3 +303,31 @@ def test_the_clinical_decisions_page_names_real_rules() -> None:
     named = set(re.findall(r"`([a-z][a-z0-9_]*)`", page)) - {"away_only"}
     assert named
     assert named <= set(KB.rules_by_id), sorted(named - set(KB.rules_by_id))
+
+
+def test_every_complaint_that_forbids_says_why_in_its_own_words() -> None:
+    """A complaint's avoidances show its forbid_reason, not the text that says what it favours."""
+    forbidding = [c for c in KB.conditions.values() if c.forbid]
+    assert forbidding
+    for condition in forbidding:
+        assert condition.forbid_reason, condition.id
+        profile = mr.ClientProfile(areas=["lower_back"], severity=3, phase="chronic", goals=["pain_relief"],
+                                   conditions=[condition.id])  # fmt: skip
+        reasons = {a.reason for a in mr.recommend(profile, KB).avoided if a.rule == condition.id}
+        assert reasons == {condition.forbid_reason}, condition.id
+
+
+def test_a_pack_complaint_without_a_forbid_reason_shows_its_text(tmp_path: Path) -> None:
+    """Left out, forbid_reason falls back to the complaint's text, so older packs read as before."""
+    pack = tmp_path / "clinic.yaml"
+    pack.write_text(
+        'format: 1\npack: {id: clinic, version: "1"}\n'
+        "conditions:\n  - id: clinic_ache\n    name: Clinic ache\n    forbid: [cupping]\n"
+        "    text: An ache this clinic sees; suction work is kept off it.\n    sources: [walton]\n",
+        encoding="utf-8",
+    )
+    kb = mr.load_knowledge([pack])
+    profile = mr.ClientProfile(areas=["neck"], severity=3, phase="chronic", goals=["pain_relief"],
+                               conditions=["clinic_ache"])  # fmt: skip
+    reasons = {a.reason for a in mr.recommend(profile, kb).avoided if a.rule == "clinic_ache"}
+    assert reasons == {"An ache this clinic sees; suction work is kept off it."}

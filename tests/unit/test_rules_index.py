@@ -198,6 +198,7 @@ def test_every_rule_condition_is_known_to_the_index() -> None:
         "score",
         "forbid",
         "forbid_set",
+        "forbid_reason",
         "cap",
         "allow_only",
         "refer",

@@ -93,7 +93,7 @@ class Screen:
                             area=area,
                             rule=rule.id,
                             kind=kind,
-                            reason=rule.text,
+                            reason=(rule.forbid_reason if kind == "forbidden" else None) or rule.text,
                             sources=rule.sources,
                         ),
                     )

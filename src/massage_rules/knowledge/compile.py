@@ -310,6 +310,7 @@ def _condition_rule(item: Located) -> CompiledRule:
         score=tuple(sorted((k, v) for k, v in cond.favour.items() if v)),
         forbid=forbid,
         forbid_set=frozenset(cond.forbid) if cond.forbid else None,
+        forbid_reason=cond.forbid_reason,
         note=cond.note,
         dose=cond.dose,
         confirm=confirm_rule(cond, origin(item)),

@@ -57,6 +57,7 @@ class CompiledRule:
     score: tuple[tuple[str, float], ...] = ()
     forbid: s.Forbid | None = None
     forbid_set: frozenset[str] | None = None  # None means every technique
+    forbid_reason: str | None = None  # why its forbids are avoided, when not its text (a complaint's)
     cap: s.PressureCap | None = None
     allow_only: frozenset[str] | None = None
     refer: s.Refer | None = None

@@ -202,6 +202,7 @@ class Condition(Named):
     match: When | None = None  # how it matches a profile that names no diagnosis
     favour: dict[Id, float] = {}
     forbid: list[Id] = []
+    forbid_reason: Text | None = None  # why its forbidden techniques are avoided (its text when not given)
     dose: Dose | None = None
     note: Text | None = None
     text: Text
