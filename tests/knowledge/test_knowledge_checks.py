@@ -331,3 +331,12 @@ def test_a_pack_complaint_without_a_forbid_reason_shows_its_text(tmp_path: Path)
                                conditions=["clinic_ache"])  # fmt: skip
     reasons = {a.reason for a in mr.recommend(profile, kb).avoided if a.rule == "clinic_ache"}
     assert reasons == {"An ache this clinic sees; suction work is kept off it."}
+
+
+def test_every_scoring_rule_has_a_short_label() -> None:
+    """A plain rule that gives points names itself in a few words on the reason line, not by its whole text."""
+    scoring = [rule for rule in KB.rules if rule.kind == "rule" and rule.score]
+    assert scoring
+    for rule in scoring:
+        assert rule.label != rule.id and len(rule.label) <= 80, rule.id
+        assert all(reason.label == rule.label for _, reason in rule.reasons), rule.id

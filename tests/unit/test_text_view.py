@@ -48,7 +48,7 @@ def test_reasons_are_words_not_rule_ids() -> None:
     text = render_text(result, knowledge=KB, top=None)
     rules = {r.rule for t in result.techniques for r in t.reasons}
     assert [rule for rule in rules if rule in text] == []
-    assert "is safe for nearly everyone, so it is always a fallback +0.5" in " ".join(text.split())
+    assert "a safe fallback for nearly everyone +0.5" in " ".join(text.split())  # the rule's label
     assert "[" not in text
 
 

@@ -330,7 +330,7 @@ def _plain_rule(item: Located) -> CompiledRule:
         origin=origin(item),
         kind="rule",
         effect_label="score",
-        label=rule.id,
+        label=rule.label or rule.id,
         score=tuple(sorted((rule.score or {}).items())),
         forbid=rule.forbid,
         forbid_set=forbid_set,

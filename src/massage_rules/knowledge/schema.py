@@ -21,6 +21,7 @@ from massage_rules.knowledge.schema_base import (
     Finding as Finding,
     Icd10 as Icd10,
     Id as Id,
+    Label as Label,
     Named as Named,
     Nrs as Nrs,
     Phase as Phase,
@@ -110,6 +111,7 @@ class Rule(_Strict):
 
     id: RuleId
     text: Text
+    label: Label | None = None  # a few words for a reason line; the id when left out
     when: When = When.model_construct()
     score: dict[Id, float] | None = None
     forbid: Forbid | None = None

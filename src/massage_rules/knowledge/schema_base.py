@@ -17,6 +17,7 @@ from massage_rules.knowledge.frozen import freeze
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_.:-]*$", max_length=128)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=80)]  # a few words, shown inline
 Icd10 = Annotated[str, StringConstraints(pattern=ICD10CM_PATTERN)]
 Cpt = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 Pressure = Annotated[int, Field(ge=0, le=5)]
