@@ -338,5 +338,6 @@ def test_every_scoring_rule_has_a_short_label() -> None:
     scoring = [rule for rule in KB.rules if rule.kind == "rule" and rule.score]
     assert scoring
     for rule in scoring:
-        assert rule.label != rule.id and len(rule.label) <= 80, rule.id
+        assert rule.label != rule.id, rule.id
+        assert len(rule.label) <= 80, rule.id
         assert all(reason.label == rule.label for _, reason in rule.reasons), rule.id
