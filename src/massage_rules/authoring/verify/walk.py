@@ -26,7 +26,7 @@ from massage_rules.errors import UnsafeAnswerError
 from massage_rules.knowledge.load import CompiledRule, KnowledgeBase
 from massage_rules.models import ClientProfile
 from massage_rules.rules.facts import Facts
-from massage_rules.rules.firing import Fired, fire, holds
+from massage_rules.rules.firing import fire, fire_bits, holds
 
 __all__ = ["Deferred", "PlanReading", "Point", "Progress", "Walk", "gating", "plan_only", "structural"]
 
@@ -163,6 +163,10 @@ class Walk:
             if (rule.forbid is not None and rule.forbid.where == "finding_areas")
             or (rule.cap is not None and rule.cap.where == "finding_areas")
         )
+        model = kb.course_model
+        self._goals_within = [  # the goals no course and a short block need every goal to be among
+            frozenset(kind.goals) if kind is not None else None for kind in (model.no_course, model.short_block)
+        ]
         self.fired_sets: set[int] = set()
         self.deferred: list[Deferred] = []
         self.scored_seen: dict[tuple[str, str], Counter[str]] = {}
@@ -194,21 +198,15 @@ class Walk:
     def fire(self, point: Point) -> tuple[int, PlanReading]:
         """The rules that fire for ``point``, and what its plan reads beyond them; counted as walked."""
         facts = resolve_profile(point.profile(), self.kb)
-        fired = fire(facts, self.kb)
-        mask = 0
-        bit = self.bit
-        for rule in fired.rules:
-            mask |= bit[rule.id]
-        self.fired_sets.add(mask)
+        firing = fire_bits(facts, self.kb)  # bit i: rule i of the knowledge, as ``self.bit`` numbers them
+        self.fired_sets.add(firing.mask)
         self.walked += 1
-        return mask, self._plan_reading(facts, fired)
+        return firing.mask, self._plan_reading(facts, firing.complaints)
 
-    def _plan_reading(self, facts: Facts, fired: Fired) -> PlanReading:
+    def _plan_reading(self, facts: Facts, complaints: frozenset[str]) -> PlanReading:
         model = self.kb.course_model
-        subsets = tuple(
-            kind is not None and facts.goals <= set(kind.goals) for kind in (model.no_course, model.short_block)
-        )
-        held = tuple(holds(modifier.rule, facts, fired.complaints) for modifier in model.modifiers)
+        subsets = tuple(goals is not None and facts.goals <= goals for goals in self._goals_within)
+        held = tuple(holds(modifier.rule, facts, complaints) for modifier in model.modifiers)
         return severity_band(facts.severity, self.kb), subsets, held
 
     def run(self, point: Point) -> Answer:
