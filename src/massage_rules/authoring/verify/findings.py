@@ -78,6 +78,7 @@ class Findings:
         self.together = _together(rules)
         needing = _needing_findings(rules)
         self.additive = all(points >= 0 for rule in rules if rule.id in needing for _, points in rule.score)
+        self._by_reach = {area: self._ties(area) for area in kb.areas}  # asked for once per walked entry
 
     def reach(self, tied: str, area: str) -> tuple[bool, ...]:
         """Which kinds of restriction scoped to a finding tied to ``tied`` reach ``area``."""
@@ -99,7 +100,7 @@ class Findings:
 
     def entries(self, area: str) -> list[Entry]:
         """Every finding untied; those a restriction is scoped to also tied to one area of each reach."""
-        ties = self._ties(area)
+        ties = self._by_reach[area]
         out = []
         for finding in self.kb.findings:
             out.append((finding, finding))
@@ -114,7 +115,7 @@ class Findings:
             return 1 + len(self.kb.areas)  # untied, or tied to any area: no rule reads where
         if written == finding:
             return 2  # untied, or tied to the area itself
-        return len(self._ties(area)[self.reach(written.partition("@")[2], area)])
+        return len(self._by_reach[area][self.reach(written.partition("@")[2], area)])
 
     def sets(self, entries: list[Entry]) -> Iterable[tuple[Entry, ...]]:
         """Pairs of entries of two findings, then each set of three or more findings a rule needs all of."""
@@ -134,7 +135,7 @@ class Findings:
         a stop whatever else the profile says.
         """
         (area,) = point.areas
-        ties = self._ties(area)
+        ties = self._by_reach[area]
         health = set()
         for finding, tied in tie_findings(point.health).items():
             if finding not in self.tied or not tied or area in tied:

@@ -14,7 +14,6 @@ ranking does), and so are its referral, its stop and its plan.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable
 from typing import TypeAlias
@@ -86,7 +85,7 @@ class Part:
         """Walk ``base`` at each severity piece with the largest goal set of ``goals``; smaller ones may follow."""
         chain = []
         for low, _ in severities:
-            point = dataclasses.replace(base, severity=low, goals=goals.largest)
+            point = base.at(low, goals.largest)
             k = self.add(point)
             self.cells.append((k, point, goals))
             chain.append((k, point))

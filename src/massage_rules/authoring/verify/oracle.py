@@ -43,12 +43,18 @@ def unsafe_items(
         fired = fire(facts, kb).rules
     problems: list[Unsafe] = []
     offered = result.techniques
+    if not offered:
+        return problems
     for rule in fired:
+        stops, refers = rule.no_massage is not None, rule.refer is not None and not rule.refer.massage_meanwhile
+        if not (stops or refers):
+            continue
         for tech in offered:
-            if rule.no_massage is not None:
+            if stops:
                 problems.append(Unsafe(rule.id, tech.id, f"stops massage, yet {tech.id} is offered"))
-            if rule.refer is not None and not rule.refer.massage_meanwhile:
+            if refers:
                 problems.append(Unsafe(rule.id, tech.id, f"refers with no massage meanwhile, yet {tech.id} is offered"))
+    restricting = [r for r in fired if r.allow_only is not None or r.forbid is not None or r.cap is not None]
     every = frozenset(kb.areas)
     for tech in offered:
         technique = kb.techniques[tech.id]
@@ -58,7 +64,7 @@ def unsafe_items(
         if technique.areas is not None and not on <= frozenset(technique.areas):
             outside = sorted(on - set(technique.areas))
             problems.append(Unsafe(tech.id, tech.id, f"{tech.id} is offered on {outside}, outside its areas"))
-        for rule in fired:
+        for rule in restricting:
             if rule.allow_only is not None and tech.id not in rule.allow_only:
                 what = f"allows only {sorted(rule.allow_only)}, yet {tech.id} is offered"
                 problems.append(Unsafe(rule.id, tech.id, what))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -101,7 +101,11 @@ class Point:
 
     def with_goals(self, goals: frozenset[str]) -> Point:
         """The same profile with other goals."""
-        return dataclasses.replace(self, goals=goals)
+        return self.at(self.severity, goals)
+
+    def at(self, severity: int, goals: frozenset[str]) -> Point:
+        """The same profile at another severity, with other goals (built directly: once per walked profile)."""
+        return Point(self.areas, self.cause, self.phase, self.days, severity, goals, self.health, self.diagnoses)
 
     def fields(self) -> dict[str, Any]:
         """The profile as the fields a user would write."""
@@ -229,15 +233,28 @@ class Walk:
                 *screening_breaches(result, facts, firing, self.kb),
             ],
         )
-        blocked = blockers(result)
+        self._see_scores(fired, answer, blockers(result))
+        return answer
+
+    def _see_scores(self, fired: tuple[CompiledRule, ...], answer: Answer, blocked: Mapping[str, list[str]]) -> None:
+        """Note, for each score a fired rule gives, whether the answer offers its technique, and if not what blocks it.
+
+        What blocks a score is read only for scores never offered (``checks``), so
+        once a score is seen offered it is no longer counted.
+        """
+        offered, seen = self.scored_offered, self.scored_seen
         for rule in fired:
             for tech, points in rule.score:
-                if points > 0:
-                    if tech in answer.offered:
-                        self.scored_offered.add((rule.id, tech))
-                    else:
-                        self.scored_seen.setdefault((rule.id, tech), Counter()).update(blocked.get(tech, ["?"]))
-        return answer
+                if points <= 0:
+                    continue
+                score = (rule.id, tech)
+                if tech in answer.offered:
+                    offered.add(score)
+                elif score not in offered:
+                    blocking = seen.get(score)
+                    if blocking is None:
+                        blocking = seen[score] = Counter()
+                    blocking.update(blocked.get(tech, ["?"]))
 
     def replan(self, point: Point, answer: Answer, offer: frozenset[str] | None = None) -> Answer:
         """``answer`` with the plan that ``point`` gets for ``offer`` (by default ``answer``'s whole offer).
