@@ -1,7 +1,8 @@
 """What the walk learns as it goes: the rules that fire for each walked profile, and the engine's answers.
 
 Each walked profile is resolved and fired exactly as the engine does it
-(:func:`resolve_profile`, :func:`fire`): verify has no firing logic of its own.
+(:func:`resolve_profile`, and :func:`fire_bits`, the firing loop :func:`fire`
+spells out): verify has no firing logic of its own.
 The engine runs through the public :func:`recommend`; its own last check
 raising :class:`UnsafeAnswerError` is an unsafe finding, and verify checks each
 answer once more against the fired rules (``oracle``).
