@@ -84,8 +84,9 @@ class Screen:
             *[("pressure_cap", c.rule, c.scope, _over_cap(_cap(c), knowledge)) for c in self.caps],
         ]
         for kind, rule, scope, techniques in parts:
+            areas = _in_order(scope)
             for technique in techniques:
-                for area in _in_order(scope):
+                for area in areas:
                     key = (technique, area or "", rule.id)
                     if key in found:  # checked first: setdefault would build (and validate) an Avoidance to drop
                         continue
