@@ -26,12 +26,18 @@ __all__ = ["Ranked", "lighter_first_rule", "rank", "score_reasons"]
 
 def score_reasons(reasons: Iterable[Reason]) -> tuple[float, tuple[Reason, ...]]:
     """A technique's score as shown (the exact sum rounded to six places) and its reasons, most points first."""
-    ordered = tuple(sorted(reasons, key=lambda reason: (-reason.points, reason.rule)))
+    ordered = _most_points_first(reasons)
     return round(math.fsum(reason.points for reason in ordered), 6), ordered
 
 
-@dataclass(frozen=True, slots=True)
+def _most_points_first(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
+    return tuple(sorted(reasons, key=lambda reason: (-reason.points, reason.rule)))
+
+
+@dataclass(slots=True)
 class _Candidate:
+    """A technique that may be offered. Not frozen: it never leaves :func:`rank`, and a frozen __init__ is slow."""
+
     technique_id: str
     score: float
     preference: float  # the points matched complaints give it
@@ -77,7 +83,8 @@ def rank(
     order = {level: i for i, level in enumerate(kb.ranking.evidence_order)}
     candidates: list[_Candidate] = []
     for technique_id, reasons in given.items():
-        if math.fsum(reason.points for reason in reasons) <= 0:
+        total = math.fsum(reason.points for reason in reasons)
+        if total <= 0:
             continue
         technique = kb.techniques[technique_id]
         lowest = technique.pressure.min if technique.pressure.min is not None else 0
@@ -86,16 +93,15 @@ def rank(
         placement = screen.place(technique_id, lowest, highest, usable)
         if placement is None:
             continue
-        score, ordered = score_reasons(reasons)
-        preference = round(math.fsum(r.points for r in ordered if r.effect == "condition"), 6)
+        preference = round(math.fsum(r.points for r in reasons if r.effect == "condition"), 6)
         candidates.append(
             _Candidate(
                 technique_id=technique_id,
-                score=score,
+                score=round(total, 6),  # as score_reasons gives it, without summing the reasons again
                 preference=preference,
                 evidence=order.get(technique.evidence, 0),
                 pressure=(placement.pressure_max, lowest) if lighter is not None else (0, 0),
-                reasons=ordered,
+                reasons=_most_points_first(reasons),
                 placement=placement,
             )
         )

@@ -84,18 +84,19 @@ class Screen:
             *[("pressure_cap", c.rule, c.scope, _over_cap(_cap(c), knowledge)) for c in self.caps],
         ]
         for kind, rule, scope, techniques in parts:
+            areas = _in_order(scope)
             for technique in techniques:
-                for area in _in_order(scope):
-                    found.setdefault(
-                        (technique, area or "", rule.id),
-                        Avoidance(
-                            technique=technique,
-                            area=area,
-                            rule=rule.id,
-                            kind=kind,
-                            reason=(rule.forbid_reason if kind == "forbidden" else None) or rule.text,
-                            sources=rule.sources,
-                        ),
+                for area in areas:
+                    key = (technique, area or "", rule.id)
+                    if key in found:  # checked first: setdefault would build (and validate) an Avoidance to drop
+                        continue
+                    found[key] = Avoidance(
+                        technique=technique,
+                        area=area,
+                        rule=rule.id,
+                        kind=kind,
+                        reason=(rule.forbid_reason if kind == "forbidden" else None) or rule.text,
+                        sources=rule.sources,
                     )
         return tuple(found[key] for key in sorted(found))
 
