@@ -36,6 +36,7 @@ from massage_rules.output.interop_types import (
     FhirServiceRequest,
 )
 from massage_rules.output.markup import effects_in_words, markdown, web_url
+from massage_rules.output.names import shared_ranks
 
 __all__ = [
     "CPT_SYSTEM",
@@ -148,9 +149,8 @@ def _override_card(result: Recommendation, override: OverrideStamp) -> CdsHooksC
 
 def _plan_detail(result: Recommendation) -> str:
     lines = ["| Rank | Technique | CPT | Pressure (0-5) | Areas | Score |", "|---|---|---|---|---|---|"]
-    for t in result.techniques:
+    for t, rank in zip(result.techniques, shared_ranks(result.techniques), strict=True):
         where = ", ".join(t.areas) + (f" (skip {', '.join(t.skip_areas)})" if t.skip_areas else "")
-        rank = f"={t.rank}" if sum(u.rank == t.rank for u in result.techniques) > 1 else str(t.rank)
         lines.append(
             f"| {rank} | {markdown(t.name)} | {t.cpt} | {t.pressure_min}-{t.pressure_max} | {where} | {t.score:g} |"
         )

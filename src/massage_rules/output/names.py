@@ -10,13 +10,15 @@ per-technique phase rules, and which after-care belongs to which technique.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from massage_rules.knowledge.load import KnowledgeBase, default_knowledge
 from massage_rules.knowledge.rule import CONDITION_FIELDS
+from massage_rules.models import RankedTechnique
 
-__all__ = ["Names", "lower_first", "names_of", "words"]
+__all__ = ["Names", "lower_first", "names_of", "shared_ranks", "words"]
 
 
 def words(ident: str) -> str:
@@ -130,3 +132,13 @@ def names_of(knowledge: KnowledgeBase | None) -> Names:
         advice_techniques=advice_techniques,
         general_advice=frozenset(general),
     )
+
+
+def shared_ranks(techniques: Sequence[RankedTechnique]) -> list[str]:
+    """Each technique's rank as shown: ``=3`` when another technique has the same rank.
+
+    Equal scores alone do not tie: the engine breaks them on clinical grounds
+    (see ``tie_break``) and gives the same rank only to techniques still equal.
+    """
+    count = Counter(t.rank for t in techniques)
+    return [f"={t.rank}" if count[t.rank] > 1 else str(t.rank) for t in techniques]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from massage_rules.knowledge.load import KnowledgeBase
 from massage_rules.models import Plan, RankedTechnique, Reason, Recommendation, switched_off_warning
 from massage_rules.output.lines import DEFAULT_WIDTH, Lines, wrap
-from massage_rules.output.names import Names, and_list, lower_first, names_of
+from massage_rules.output.names import Names, and_list, lower_first, names_of, shared_ranks
 from massage_rules.output.text_safety import Answers, render_safety, safety_banner_lines
 
 __all__ = ["DEFAULT_TOP", "render_text", "safety_banner", "shared_ranks"]
@@ -94,24 +94,6 @@ def _client(result: Recommendation, names: Names, out: Lines, *, top: int | None
         how = {"diagnosis": " (diagnosis)", "profile": " (from the profile)"}
         matched = ", ".join(c.name + (how[c.matched_by] if full else "") for c in result.conditions)
         out.add(f"Matched: {matched}", hang="  ")
-
-
-def shared_ranks(techniques: tuple[RankedTechnique, ...] | list[RankedTechnique]) -> list[str]:
-    """Each technique's rank as shown: ``=3`` when it shares its rank with a neighbour.
-
-    Equal scores alone do not tie: the engine breaks them on clinical grounds
-    (see ``tie_break``) and gives the same rank only to techniques still equal.
-    """
-    ranks: list[int] = []
-    tied = [False] * len(techniques)
-    for i, t in enumerate(techniques):
-        prev = techniques[i - 1] if i else None
-        if prev is not None and t.rank == prev.rank:
-            ranks.append(ranks[-1])
-            tied[i - 1] = tied[i] = True
-        else:
-            ranks.append(t.rank)
-    return [f"={rank}" if tie else str(rank) for rank, tie in zip(ranks, tied, strict=True)]
 
 
 def _reason_words(reason: Reason) -> str:
