@@ -65,19 +65,16 @@ def fire_bits(facts: Facts, kb: KnowledgeBase) -> Firing:
     """The rules of ``kb`` that fire for ``facts``, as bits: the firing :func:`fire` spells out (advice aside)."""
     index = indexes_of(kb).rules
     holding = index.holding(facts)
+    named = index.named(facts.diagnoses) if facts.diagnoses else 0  # a named complaint fires whatever else holds
     unconfirmed: list[CompiledRule] = []
-    confirming = holding & index.confirming
-    if confirming and facts.diagnoses:
-        confirming &= ~index.named(facts.diagnoses)
+    confirming = holding & index.confirming & ~named
     for position in bits(confirming):  # a profile match alone waits for the complaint's defining feature
         confirm = kb.rules[position].confirm
         if confirm is not None and holds(confirm, facts, frozenset()):
             holding &= ~(1 << position)
             unconfirmed.append(confirm)
     waiting = holding & index.naming_complaints  # rules that also need a complaint matched
-    fired = holding & ~waiting
-    if facts.diagnoses:
-        fired |= index.named(facts.diagnoses)
+    fired = (holding & ~waiting) | named
     waiting &= ~fired
     while waiting:
         newly = waiting & index.naming([kb.rules[i].id for i in bits(fired & index.complaint_rules)])
