@@ -62,12 +62,7 @@ def render_review(review: ProgressReview, history: CourseHistory, plan: Plan, ch
     )
     if review.next_check_in is not None:
         out.append(f"  next check-in after session {review.next_check_in}")
-    if review.referral is not None:
-        tag = "URGENT REFERRAL" if review.referral.urgency == "urgent" else "REFERRAL"
-        out.append(_wrap(f"{tag} [{review.referral.rule}]: {review.referral.reason}", "  "))
-    if review.no_massage is not None:
-        nm = review.no_massage
-        out.append(_wrap(f"NO MASSAGE NOW [{nm.rule}]: {nm.reason} Come back {nm.come_back}.", "  "))
+    out += _stop_lines(review)
     out.append("")
     out.append(chart.rstrip())
     out.append("")
@@ -314,10 +309,8 @@ def _do_add(args: argparse.Namespace, knowledge: KnowledgeBase) -> int:
     return _report(report, saved)
 
 
-def _why_stop(review: ProgressReview) -> str:
-    """The lines that say why a course must stop (the referral, the reason massage is ruled out); else nothing."""
-    if review.action != "stop_and_refer":
-        return ""
+def _stop_lines(review: ProgressReview) -> list[str]:
+    """The review's referral and its "no massage now", each on its own wrapped line (none when it has neither)."""
     out = []
     if review.referral is not None:
         tag = "URGENT REFERRAL" if review.referral.urgency == "urgent" else "REFERRAL"
@@ -325,6 +318,14 @@ def _why_stop(review: ProgressReview) -> str:
     if review.no_massage is not None:
         nm = review.no_massage
         out.append(_wrap(f"NO MASSAGE NOW [{nm.rule}]: {nm.reason} Come back {nm.come_back}.", "  "))
+    return out
+
+
+def _why_stop(review: ProgressReview) -> str:
+    """The lines that say why a course must stop (the referral, the reason massage is ruled out); else nothing."""
+    if review.action != "stop_and_refer":
+        return ""
+    out = _stop_lines(review)
     if not out and review.reasons:
         out.append(_wrap(f"{review.reasons[0].text} [{review.reasons[0].rule}]", "  "))
     return "".join(line + "\n" for line in out)
